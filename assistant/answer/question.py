@@ -1,0 +1,108 @@
+"""What kind of answer a question asks for, and what it is about."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.retrieve import terms
+
+_ATTRIBUTION_VERBS = (
+    r"said|say|says|claim|claimed|claims|warn|warned|warns|state|stated|states|report|reported|"
+    r"reports|announce|announced|announces|tell|told|tells|allege|alleged|alleges|accuse|accused|"
+    r"accuses|insist|insisted|deny|denied|denies|confirm|confirmed|confirms|threaten|threatened"
+)
+
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "count",
+        re.compile(
+            r"\bhow (many|much)\b|\bwhat (was |is )?the (number|total|amount) of\b|\bhow (large|big)\b",
+            re.I,
+        ),
+    ),
+    (
+        "attribution",
+        re.compile(
+            rf"^\s*(who|which \w+( \w+)?|what \w+)\s+(has |have |had |did |does |do )?({_ATTRIBUTION_VERBS})\b|according to whom|\bwho is the source\b",
+            re.I,
+        ),
+    ),
+    (
+        "when",
+        re.compile(
+            r"^\s*(when|what (year|date|day|month|time)|in what (year|month)|on what (date|day)|since when|how long ago)\b",
+            re.I,
+        ),
+    ),
+    (
+        "where",
+        re.compile(
+            r"^\s*(where|from where|in what (city|country|place|town|region)|what (city|country|place|town|region|location))\b|\bwhich (city|country|place|town|region)\b",
+            re.I,
+        ),
+    ),
+    (
+        "who",
+        re.compile(
+            r"^\s*(who|whom|whose|which (person|group|organi[sz]ation|country|company|force|forces|militants?))\b",
+            re.I,
+        ),
+    ),
+    ("why", re.compile(r"^\s*(why|for what reason)\b", re.I)),
+    (
+        "yesno",
+        re.compile(
+            r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
+        ),
+    ),
+]
+
+_UNIT = re.compile(r"\bhow (?:many|much)\s+((?:[a-z][\w-]*\s*){1,3})", re.I)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # count | attribution | when | where | who | why | yesno | what
+    terms: tuple[str, ...]
+    unit: tuple[str, ...] = ()  # for counts: the stemmed noun asked about ("vehicl",)
+    wants_total: bool = False
+
+
+def classify(text: str) -> Question:
+    kind = next((k for k, rule in _RULES if rule.search(text)), "what")
+    unit: tuple[str, ...] = ()
+    if kind == "count" and (m := _UNIT.search(text)):
+        words = m.group(1).split()
+        # the unit is the noun phrase before the verb: stop at auxiliaries
+        stop = next((i for i, w in enumerate(words) if w.lower() in _AUX), len(words))
+        unit = tuple(terms(" ".join(words[:stop]))) or tuple(terms(words[0]))
+    total = bool(re.search(r"\b(total|in all|altogether|combined|overall|sum)\b", text, re.I))
+    return Question(text, kind, tuple(terms(text)), unit, total)
+
+
+_AUX = {
+    "were",
+    "was",
+    "are",
+    "is",
+    "did",
+    "do",
+    "does",
+    "have",
+    "has",
+    "had",
+    "will",
+    "would",
+    "can",
+    "could",
+    "been",
+    "be",
+    "in",
+    "on",
+    "at",
+    "by",
+    "of",
+    "the",
+}

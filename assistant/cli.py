@@ -1,0 +1,212 @@
+"""The command line: ingest, ask, chat, serve, index status|remove|wipe, settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+
+from assistant.errors import AssistantError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = _parser().parse_args(argv)
+    if not getattr(args, "run", None):
+        _parser().print_help()
+        return 2
+    try:
+        return args.run(args) or 0
+    except AssistantError as e:
+        print(f"error: {e.message}" + (f"\n  hint: {e.help}" if e.help else ""), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="assistant",
+        description="Ask questions of news articles; every answer cites the sentences it rests on.",
+        epilog="Settings come from ASSISTANT_* environment variables; see `assistant settings`.",
+    )
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    c = sub.add_parser(
+        "ingest", help="add files or folders (.txt .md .html .pdf .docx) to the index"
+    )
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.set_defaults(run=_ingest)
+
+    c = sub.add_parser("ask", help="answer one question")
+    c.add_argument("question")
+    c.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    c.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+    c.set_defaults(run=_ask)
+
+    c = sub.add_parser("chat", help="interactive questions; follow-ups keep the conversation")
+    c.set_defaults(run=_chat)
+
+    c = sub.add_parser("serve", help="the web page (and HTTP API); indexes seeds/ when empty")
+    c.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    c.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    c.set_defaults(run=_serve)
+
+    c = sub.add_parser("index", help="inspect or change the index")
+    isub = c.add_subparsers(metavar="ACTION")
+    s = isub.add_parser("status", help="articles, chunks, model and store")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=_status)
+    s = isub.add_parser("list", help="the articles in the index")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=_list)
+    s = isub.add_parser("remove", help="delete one article and its chunks")
+    s.add_argument("article_id", metavar="ID")
+    s.set_defaults(run=_remove)
+    s = isub.add_parser("wipe", help="delete every article")
+    s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    s.set_defaults(run=_wipe)
+
+    c = sub.add_parser("settings", help="print the effective settings")
+    c.set_defaults(run=_settings)
+    return p
+
+
+def _assistant():
+    from assistant.chat import Assistant
+
+    return Assistant()
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    report = _assistant().ingest(args.paths, progress=not args.no_progress and sys.stderr.isatty())
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for r in report.results:
+            if r.status == "failed":
+                print(f"error: {r.message}", file=sys.stderr)
+            else:
+                print(f"{r.status:9} {r.article_id}  {r.title}  ({r.path})")
+        d = report.to_dict()
+        print(f"{d['added']} added, {d['unchanged']} unchanged, {d['failed']} failed")
+    return 0 if report.ok else 1
+
+
+def render(answer) -> str:
+    """An answer for a terminal: the text, then each cited quote with where it comes from."""
+    lines = [answer.answer]
+    for c in answer.citations:
+        where = ", ".join(x for x in (c.source, c.published) if x)
+        quote = textwrap.fill(f"[{c.n}] \u201c{c.quote}\u201d", width=100, subsequent_indent="    ")
+        lines += [
+            "",
+            quote,
+            f"    {c.title}"
+            + (f" ({where})" if where else "")
+            + f"  [article {c.article_id}, chars {c.start}-{c.end}]",
+        ]
+    return "\n".join(lines)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    answer = _assistant().ask(args.question, top_k=args.top_k)
+    print(
+        json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer)
+    )
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    history: list[dict] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the articles. Follow-ups keep the conversation. Ctrl-D or 'exit' quits.")
+    while True:
+        try:
+            question = input("> " if interactive else "")
+        except EOFError:
+            break
+        if question.strip().lower() in {"exit", "quit", ":q"}:
+            break
+        if not question.strip():
+            continue
+        try:
+            answer = assistant.ask(question, history=history)
+        except AssistantError as e:
+            print(f"error: {e}", file=sys.stderr)
+            continue
+        print(render(answer) + "\n", flush=True)
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.answer},
+        ]
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from assistant.api import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    status = _assistant().status()
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        for k, v in status.items():
+            print(f"{k:16} {v}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    articles = _assistant().articles()
+    if args.json:
+        print(json.dumps(articles, indent=2, ensure_ascii=False))
+    else:
+        for a in articles:
+            print(
+                f"{a['id']}  {a['published'] or '----------'}  {a['title']}  ({a['source'] or '-'})"
+            )
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    _assistant().remove(args.article_id)
+    print(f"removed {args.article_id}")
+    return 0
+
+
+def _wipe(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    n = assistant.status()["articles"]
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise AssistantError("refusing to wipe without confirmation", help="add --yes")
+        if input(f"Delete all {n} articles from {assistant.store.where}? [y/N] ").lower() != "y":
+            print("nothing deleted")
+            return 1
+    assistant.wipe()
+    print(f"wiped {n} articles")
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from assistant.config import load_settings
+
+    print(json.dumps(load_settings().model_dump(mode="json"), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""Ingest a batch of paths: load, chunk, embed in batches, write, and report every file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.embedder import Embedder
+from assistant.errors import AssistantError
+from assistant.ingest import chunk_article, to_article
+from assistant.ingest.load import SUPPORTED, load_document
+from assistant.store import Store
+from assistant.types import Article, Chunk
+
+EMBED_BATCH_CHUNKS = 256  # chunks embedded and written together
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added | unchanged | replaced | failed
+    article_id: str | None = None
+    title: str | None = None
+    chunks: int = 0
+    message: str | None = None
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.count("added") + self.count("replaced"),
+            "unchanged": self.count("unchanged"),
+            "failed": self.count("failed"),
+            "files": [asdict(r) for r in self.results],
+        }
+
+
+def collect(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
+    """Expand folders (recursively, supported types; hidden and README files skipped); report missing paths
+    and explicitly named files of an unsupported type."""
+    files: list[Path] = []
+    errors: list[FileResult] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files += sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() in SUPPORTED
+                and f.is_file()
+                and f.stem.lower() != "readme"  # a folder's own documentation
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        elif p.exists() or p.is_symlink():
+            files.append(p)  # the loader explains what is wrong with it, if anything
+        else:
+            errors.append(FileResult(str(p), "failed", message=f"{p}: no such file or folder"))
+    return list(dict.fromkeys(files)), errors
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: Store,
+    embedder: Embedder,
+    settings: Settings,
+    progress: bool = False,
+) -> IngestReport:
+    files, errors = collect(paths)
+    report = IngestReport(list(errors))
+    pending: list[tuple[Article, list[Chunk], list[str], FileResult]] = []
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    bar = _bar(len(files), progress)
+    try:
+        for path in files:
+            bar.update(1)
+            try:
+                doc = load_document(path, max_bytes)
+            except AssistantError as e:
+                report.results.append(FileResult(str(path), "failed", message=e.message))
+                continue
+            article = to_article(doc, path)
+            result = FileResult(str(path), "added", article.id, article.title)
+            report.results.append(result)
+            if article.id in store.existing([article.id]) or any(
+                a.id == article.id for a, *_ in pending
+            ):
+                result.status = "unchanged"
+                continue
+            chunks, texts = chunk_article(
+                article, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
+            )
+            result.chunks = len(chunks)
+            pending.append((article, chunks, texts, result))
+            if sum(len(c) for _, c, _, _ in pending) >= EMBED_BATCH_CHUNKS:
+                _flush(pending, store, embedder)
+        _flush(pending, store, embedder)
+    except AssistantError as e:  # the store went away: what was not written is reported failed
+        for *_, result in pending:
+            result.status, result.message = "failed", f"{result.path}: {e.message}"
+        done = {r.path for r in report.results}
+        report.results += [
+            FileResult(str(f), "failed", message=f"{f}: not ingested: {e.message}")
+            for f in files
+            if str(f) not in done
+        ]
+    finally:
+        bar.close()
+    return report
+
+
+def _flush(pending: list, store: Store, embedder: Embedder) -> None:
+    if not pending:
+        return
+    articles = [a for a, *_ in pending]
+    chunks = [c for _, cs, _, _ in pending for c in cs]
+    texts = [t for _, _, ts, _ in pending for t in ts]
+    store.add(articles, chunks, embedder.embed(texts))
+    for article, _, _, result in pending:  # a changed file replaces what it held before
+        old = [i for i in store.ids_for_path(article.path) if i != article.id]
+        for i in old:
+            store.remove(i)
+        if old:
+            result.status = "replaced"
+    pending.clear()
+
+
+def _bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="file",
+        desc="ingest",
+        file=sys.stderr,
+        disable=not enabled or total < 2,
+        dynamic_ncols=True,
+    )

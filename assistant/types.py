@@ -1,0 +1,114 @@
+"""The shared vocabulary every layer passes around: articles, sentences, chunks, passages, answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a loader read from one file: clean text plus whatever metadata it found."""
+
+    text: str
+    title: str | None = None
+    source: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    url: str | None = None
+    format: str = "txt"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as a character span of its article's stored text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Article:
+    """A stored article. `id` is derived from its content, so the same article keeps its id."""
+
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    path: str | None = None
+    format: str = "txt"
+
+    def meta(self) -> dict:
+        d = asdict(self)
+        d.pop("text")
+        d["chars"] = len(self.text)
+        return d
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A window of whole sentences of one article; what gets embedded and retrieved."""
+
+    article_id: str
+    index: int
+    sentences: tuple[Sentence, ...]
+    text: str  # article.text[start:end]
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}:{self.index}"
+
+    @property
+    def start(self) -> int:
+        return self.sentences[0].start
+
+    @property
+    def end(self) -> int:
+        return self.sentences[-1].end
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its article's metadata and its fused retrieval score."""
+
+    chunk: Chunk
+    title: str
+    source: str | None
+    published: str | None
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote: `article.text[start:end] == quote`."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class Answer:
+    """The answer contract shared by the CLI, the Python API, the web page and the HTTP API."""
+
+    question: str
+    answer: str
+    short_answer: str | None = None
+    abstained: bool = False
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[str] = field(default_factory=list)  # article ids, best first (for evals)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "short_answer": self.short_answer,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+        }

@@ -1,0 +1,178 @@
+"""The service with a fake embedder: ingest bookkeeping, citations, abstention, bad input."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, AssistantError, Settings
+from assistant.chat import condense
+from tests.conftest import SEEDS, FakeEmbedder
+
+SEED = SEEDS / "russian-airstrikes-daesh-convoy-raqqah.md"
+
+
+def test_reingesting_the_same_file_changes_nothing(fake_assistant: Assistant):
+    first = fake_assistant.ingest([SEED])
+    assert first.count("added") == 1
+    before = fake_assistant.status()
+    again = fake_assistant.ingest([SEED])
+    assert again.count("unchanged") == 1 and again.count("added") == 0
+    assert fake_assistant.status()["chunks"] == before["chunks"]
+    assert again.results[0].article_id == first.results[0].article_id
+
+
+def test_a_changed_file_replaces_its_old_chunks(fake_assistant: Assistant, tmp_path: Path):
+    f = tmp_path / "story.md"
+    f.write_text("---\ntitle: Story\n---\nThe mayor opened the bridge on Monday. Crowds cheered.\n")
+    old = fake_assistant.ingest([f]).results[0].article_id
+    f.write_text("---\ntitle: Story\n---\nThe mayor closed the bridge on Tuesday. Nobody came.\n")
+    report = fake_assistant.ingest([f])
+    new = report.results[0].article_id
+    assert report.results[0].status == "replaced" and new != old
+    assert [a["id"] for a in fake_assistant.articles()] == [new]
+    status = fake_assistant.status()
+    assert status["articles"] == 1
+    assert status["chunks"] == report.results[0].chunks
+
+
+def test_remove_and_unknown_ids(fake_assistant: Assistant):
+    aid = fake_assistant.ingest([SEED]).results[0].article_id
+    fake_assistant.remove(aid)
+    assert fake_assistant.status() | {"generation": 0} == fake_assistant.status() | {
+        "articles": 0,
+        "chunks": 0,
+        "generation": 0,
+    }
+    with pytest.raises(AssistantError) as e:
+        fake_assistant.remove(aid)
+    assert e.value.status == 404
+    with pytest.raises(AssistantError):
+        fake_assistant.article("nope")
+
+
+def test_ids_are_stable_across_indexes(tmp_path: Path):
+    ids = []
+    for name in ("a", "b"):
+        a = Assistant(settings=Settings(index_dir=tmp_path / name), embedder=FakeEmbedder())
+        ids.append(a.ingest([SEED]).results[0].article_id)
+    assert ids[0] == ids[1]
+    copy = tmp_path / "copy.md"
+    shutil.copy(SEED, copy)
+    a = Assistant(settings=Settings(index_dir=tmp_path / "a"), embedder=FakeEmbedder())
+    assert a.ingest([copy]).results[0].status == "unchanged"  # same content, same article
+
+
+def test_every_citation_is_verbatim_article_text(fake_assistant: Assistant):
+    fake_assistant.ingest([SEED])
+    questions = [
+        "how many vehicles were destroyed?",
+        "who claimed the SDF deal?",
+        "when did Daesh seize Raqqah?",
+        "where did the convoys flee?",
+        "who warned the militants?",
+        "what did Russia lend?",
+    ]
+    cited = 0
+    for q in questions:
+        answer = fake_assistant.ask(q)
+        for c in answer.citations:
+            assert fake_assistant.article(c.article_id).text[c.start : c.end] == c.quote
+            assert f"[{c.n}]" in answer.answer
+            cited += 1
+    assert cited >= len(questions) - 1
+
+
+def test_unrelated_questions_abstain(fake_assistant: Assistant):
+    fake_assistant.ingest([SEED])
+    for q in ("Who won the football world cup in 1998?", "What is the recipe for pancakes?"):
+        answer = fake_assistant.ask(q)
+        assert answer.abstained and answer.citations == [] and answer.short_answer is None
+        assert answer.answer == "I could not find this in the articles."
+
+
+def test_an_empty_index_abstains(fake_assistant: Assistant):
+    assert fake_assistant.ask("how many vehicles were destroyed?").abstained
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "x" * 2001])
+def test_bad_questions_get_a_clear_error(fake_assistant: Assistant, bad: str):
+    with pytest.raises(AssistantError):
+        fake_assistant.ask(bad)
+
+
+def test_bad_files_are_reported_and_the_rest_of_the_batch_lands(
+    fake_assistant: Assistant, tmp_path: Path
+):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (tmp_path / "corrupt.pdf").write_bytes(b"%PDF-1.4 garbage that is not a pdf")
+    (tmp_path / "corrupt.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n")
+    (tmp_path / "good.txt").write_text(
+        "Harbour reopens after repairs\n\nThe harbour reopened on Friday after repairs.\n"
+    )
+    report = fake_assistant.ingest([tmp_path / "missing.txt", tmp_path / "image.png", tmp_path])
+    failed = {Path(r.path).name: r.message for r in report.failed}
+    assert set(failed) == {
+        "missing.txt",
+        "image.png",
+        "empty.txt",
+        "binary.txt",
+        "corrupt.pdf",
+        "corrupt.docx",
+    }
+    for name, message in failed.items():
+        assert name in message and "\n" not in message
+    assert not report.ok
+    assert report.count("added") == 1
+    status = fake_assistant.status()
+    assert status["articles"] == 1
+    assert fake_assistant.articles()[0]["title"] == "Harbour reopens after repairs"
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path):
+    settings = Settings(index_dir=tmp_path / "index", max_file_mb=0.001)
+    a = Assistant(settings=settings, embedder=FakeEmbedder())
+    big = tmp_path / "big.txt"
+    big.write_text("A sentence about nothing in particular. " * 100)
+    report = a.ingest([big])
+    assert report.results[0].status == "failed" and "big.txt" in report.results[0].message
+    assert a.status()["articles"] == 0
+
+
+def test_an_index_built_differently_is_refused(settings: Settings):
+    Assistant(settings=settings, embedder=FakeEmbedder()).ingest([SEED])
+    other = settings.model_copy(update={"chunk_tokens": 100})
+    with pytest.raises(AssistantError) as e:
+        Assistant(settings=other, embedder=FakeEmbedder())
+    assert "chunk_tokens" in e.value.message and "wipe" in e.value.help
+
+
+def test_orphan_chunks_of_an_interrupted_write_are_ignored_and_repaired(
+    fake_assistant: Assistant, settings: Settings
+):
+    fake_assistant.ingest([SEED])
+    aid = fake_assistant.articles()[0]["id"]
+    fake_assistant.store.articles_col.delete(ids=[aid])  # as if we crashed before the commit
+    assert fake_assistant.ask("how many vehicles were destroyed?").abstained
+    reopened = Assistant(settings=settings, embedder=FakeEmbedder())
+    assert reopened.status()["chunks"] == 0
+
+
+def test_follow_ups_are_rewritten_to_stand_alone():
+    history = [
+        {"role": "user", "content": "how many vehicles were destroyed?"},
+        {"role": "assistant", "content": "36 vehicles [1]."},
+    ]
+    assert condense("and on May 25?", history) == "how many vehicles were destroyed on May 25?"
+    assert (
+        condense("who warned them?", history)
+        == "who warned them (how many vehicles were destroyed)?"
+    )
+    assert condense("when did Daesh seize Raqqah?", history) == "when did Daesh seize Raqqah?"
+    assert condense("and on May 25?", []) == "and on May 25?"
+    pairs = [("how many vehicles were destroyed?", "36 vehicles [1].")]
+    assert condense("what about pickups?", pairs) == "how many vehicles were destroyed pickups?"
