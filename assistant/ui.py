@@ -20,10 +20,11 @@ def render_markdown(answer: Answer) -> str:
             f"_{html.escape(answer.answer)}_\n\n"
             "<small>The assistant abstained: no sentence in the articles supports an answer.</small>"
         )
-    parts = []
-    if answer.short_answer:
-        parts.append(f"**{html.escape(answer.short_answer)}**")
-    parts.append(html.escape(answer.answer))
+    text = html.escape(answer.answer)
+    if answer.short_answer:  # the short answer stands out where the answer states it
+        short = html.escape(answer.short_answer)
+        text = text.replace(short, f"**{short}**", 1) if short in text else f"**{short}**\n\n{text}"
+    parts = [text]
     for c in answer.citations:
         where = ", ".join(html.escape(x) for x in (c.source, c.published) if x)
         parts.append(
@@ -39,7 +40,8 @@ def render_markdown(answer: Answer) -> str:
 def build(assistant: Assistant) -> gr.Blocks:
     def library() -> str:
         status = assistant.status()
-        return f"{status['articles']} articles, {status['chunks']} chunks indexed ({status['store']} store)"
+        n = status["articles"]
+        return f"{n} article{'s' * (n != 1)} indexed ({status['chunks']} chunks, {status['store']} store)"
 
     def respond(message: str, history: list[dict]):
         history = list(history or [])

@@ -29,10 +29,12 @@ class Candidate:
     sem: float = 0.0
     lex: float = 0.0
     fit: float = 0.0
+    anchored: float = 1.0  # share of the question's names, numbers and dates in the sentence
 
     @property
     def score(self) -> float:
-        return W_SEM * self.sem + W_LEX * self.lex + W_FIT * self.fit
+        base = W_SEM * self.sem + W_LEX * self.lex + W_FIT * self.fit
+        return base * (0.5 + 0.5 * self.anchored)
 
 
 @dataclass
@@ -80,6 +82,8 @@ def answer(
         present = set(terms(c.text))
         c.lex = sum(w for t, w in weights.items() if t in present) / total
         c.fit = 1.0 if _short(q, c.text, qterms) else 0.0
+        if q.anchors:
+            c.anchored = sum(t in present for t in q.anchors) / len(q.anchors)
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     if q.kind not in ("what", "why", "yesno"):

@@ -66,8 +66,9 @@ class Question:
     text: str
     kind: str  # count | attribution | when | where | who | why | yesno | what
     terms: tuple[str, ...]
-    unit: tuple[str, ...] = ()  # for counts: the stemmed noun asked about ("vehicl",)
+    unit: tuple[str, ...] = ()  # for counts: the stemmed noun asked about ("vehicle",)
     wants_total: bool = False
+    anchors: tuple[str, ...] = ()  # names, numbers and dates the answer's sentence must share
 
 
 def classify(text: str) -> Question:
@@ -79,7 +80,16 @@ def classify(text: str) -> Question:
         stop = next((i for i, w in enumerate(words) if w.lower() in _AUX), len(words))
         unit = tuple(terms(" ".join(words[:stop]))) or tuple(terms(words[0]))
     total = bool(re.search(r"\b(total|in all|altogether|combined|overall|sum)\b", text, re.I))
-    return Question(text, kind, tuple(terms(text)), unit, total)
+    return Question(text, kind, tuple(terms(text)), unit, total, anchors(text))
+
+
+_ANCHOR = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'-]*|\d[\d,.]*)")
+
+
+def anchors(text: str) -> tuple[str, ...]:
+    """Capitalised words past the first, and numbers: the specifics a question is about."""
+    found = [m.group(1) for m in _ANCHOR.finditer(text.strip())]
+    return tuple(dict.fromkeys(t for word in found for t in terms(word)))
 
 
 _AUX = {
