@@ -88,10 +88,15 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------
     def ask(
-        self, question: str, history: Sequence[dict | tuple] | None = None, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[dict | tuple] | None = None,
+        top_k: int | None = None,
+        abstain: bool = True,
     ) -> Answer:
         """Answer `question`; `history` is the earlier turns ({"role", "content"} dicts or
-        (question, answer) pairs), used to make a follow-up stand alone."""
+        (question, answer) pairs), used to make a follow-up stand alone. With `abstain=False`
+        the best-supported answer is given even when its support is below the threshold."""
         asked = _clean(question)
         standalone = condense(asked, history or [])
         q = classify(standalone)
@@ -101,14 +106,15 @@ class Assistant:
         draft = extract(
             q, qvec, passages, self.embedder.embed, lexical.idf, self.settings.min_support
         )
-        result = self._render(asked, draft)
+        result = self._render(asked, draft, abstain)
+        result.support = draft.support
         result.retrieved = list(dict.fromkeys(p.chunk.article_id for p in passages))
         return result
 
-    def _render(self, question: str, draft: Draft) -> Answer:
+    def _render(self, question: str, draft: Draft, abstain: bool) -> Answer:
         """Number the cited sentences, check each quote against the stored article text, and
         write the answer with [n] markers. A quote that does not match is dropped."""
-        if draft.abstained:
+        if not draft.parts or (draft.abstained and abstain):
             return Answer(question, ABSTAIN, None, True, [])
         citations: list[Citation] = []
         numbers: dict[tuple[str, int], int] = {}

@@ -8,6 +8,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
 from assistant.errors import AssistantError
 
@@ -73,6 +74,28 @@ def _parser() -> argparse.ArgumentParser:
     s = isub.add_parser("wipe", help="delete every article")
     s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     s.set_defaults(run=_wipe)
+
+    c = sub.add_parser(
+        "eval", help="score answers on a question set (JSONL), beside a baseline; writes a report"
+    )
+    c.add_argument("dataset", type=Path, metavar="DATASET", help="a .jsonl file of questions")
+    c.add_argument(
+        "--articles",
+        type=Path,
+        help="articles to index (default: articles/ beside "
+        "the dataset, seeds/ for seed sets, else the configured index)",
+    )
+    c.add_argument("--out", type=Path, help="report folder (default eval-reports/NAME)")
+    c.add_argument("--limit", type=int, help="only the first N questions")
+    c.add_argument("--no-baseline", action="store_true", help="skip the baseline column")
+    c.add_argument(
+        "--check",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="fail (exit 1) when a metric is below evals/thresholds.json[NAME]",
+    )
+    c.set_defaults(run=_eval)
 
     c = sub.add_parser("settings", help="print the effective settings")
     c.set_defaults(run=_settings)
@@ -198,6 +221,29 @@ def _wipe(args: argparse.Namespace) -> int:
             return 1
     assistant.wipe()
     print(f"wiped {n} articles")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from evals import runner
+
+    name = args.dataset.parent.name if args.dataset.stem == "questions" else args.dataset.stem
+    out = args.out or Path("eval-reports") / name
+    result = runner.run(
+        args.dataset,
+        args.articles,
+        out,
+        limit=args.limit,
+        baseline=not args.no_baseline,
+        progress=sys.stderr.isatty(),
+    )
+    print((out / "report.md").read_text().split("\n## By question type")[0])
+    print(f"report: {out}/report.md, report.json, report.png")
+    if args.check is not None:
+        failures = runner.check(result, args.check or None)
+        for f in failures:
+            print(f"below threshold: {f}", file=sys.stderr)
+        return 1 if failures else 0
     return 0
 
 

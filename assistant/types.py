@@ -102,6 +102,7 @@ class Answer:
     short_answer: str | None = None
     abstained: bool = False
     citations: list[Citation] = field(default_factory=list)
+    support: float = 0.0  # evidence score of the answer's sentence; below min_support: abstain
     retrieved: list[str] = field(default_factory=list)  # article ids, best first (for evals)
 
     def to_dict(self) -> dict:
@@ -111,4 +112,5 @@ class Answer:
             "short_answer": self.short_answer,
             "abstained": self.abstained,
             "citations": [asdict(c) for c in self.citations],
+            "support": round(self.support, 4),
         }

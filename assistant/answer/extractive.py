@@ -18,6 +18,7 @@ ABSTAIN = "I could not find this in the articles."
 
 # weights of the evidence score: meaning, shared key words, answer of the asked kind
 W_SEM, W_LEX, W_FIT = 0.5, 0.4, 0.1
+NO_FIT_PENALTY = 0.6  # support kept when no sentence holds an answer of the asked kind
 
 
 @dataclass
@@ -43,8 +44,9 @@ class Draft:
 
     short_answer: str | None
     parts: list[tuple[str, Candidate]]  # (text to show, the sentence it cites)
-    abstained: bool
+    abstained: bool  # the support is below the threshold
     best: Candidate | None = None
+    support: float = 0.0  # evidence score of the answer's sentence
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
@@ -85,19 +87,18 @@ def answer(
         if q.anchors:
             c.anchored = sum(t in present for t in q.anchors) / len(q.anchors)
     ranked = sorted(cands, key=lambda c: -c.score)
-    best = ranked[0]
+    best, support = ranked[0], ranked[0].score
     if q.kind not in ("what", "why", "yesno"):
         fitting = [c for c in ranked if c.fit]
-        if not fitting:
-            return Draft(None, [], True, best)
-        best = fitting[0]
-    if best.score < min_support:
-        return Draft(None, [], True, best)
+        if fitting:
+            best, support = fitting[0], fitting[0].score
+        else:  # no sentence holds an answer of the asked kind: weaker evidence
+            support *= NO_FIT_PENALTY
     short = _short(q, best.text, qterms)
     parts: list[tuple[str, Candidate]] = [(short.text if short else best.text, best)]
-    if q.kind == "count":
+    if q.kind == "count" and short:
         parts += _more_counts(q, best, ranked)
-    return Draft(short.text if short else None, parts, False, best)
+    return Draft(short.text if short else None, parts, support < min_support, best, support)
 
 
 def _short(q: Question, sentence: str, qterms: set[str]) -> spans.Span | None:

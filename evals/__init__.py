@@ -1,0 +1,1 @@
+"""The eval suite: datasets (JSONL), metrics, a baseline, a runner and its reports."""
