@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from assistant.answer.extractive import ABSTAIN, Draft
+import numpy as np
+
+from assistant.answer.extractive import ABSTAIN, Candidate, Draft
 from assistant.answer.extractive import answer as extract
 from assistant.answer.question import classify
 from assistant.config import Settings, load_settings
@@ -104,12 +106,21 @@ class Assistant:
         passages = self.retriever.search(standalone, qvec, top_k or self.settings.top_k)
         lexical = self.retriever.lexical()
         draft = extract(
-            q, qvec, passages, self.embedder.embed, lexical.idf, self.settings.min_support
+            q, qvec, passages, self.sentence_vectors, lexical.idf, self.settings.min_support
         )
         result = self._render(asked, draft, abstain)
         result.support = draft.support
         result.retrieved = list(dict.fromkeys(p.chunk.article_id for p in passages))
         return result
+
+    def sentence_vectors(self, cands: Sequence[Candidate]) -> np.ndarray:
+        """Vectors of candidate sentences: stored at ingest, embedded now only if missing."""
+        keys = [(c.passage.chunk.article_id, c.start) for c in cands]
+        stored = self.store.sentence_vectors(keys)
+        missing = [i for i, k in enumerate(keys) if k not in stored]
+        fresh = self.embedder.embed([cands[i].text for i in missing]) if missing else []
+        by_index = dict(zip(missing, fresh))
+        return np.stack([stored[k] if k in stored else by_index[i] for i, k in enumerate(keys)])
 
     def _render(self, question: str, draft: Draft, abstain: bool) -> Answer:
         """Number the cited sentences, check each quote against the stored article text, and

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         1, ge=0, le=3, description="Sentences shared by neighbouring chunks."
     )
-    top_k: int = Field(8, ge=1, le=100, description="Passages retrieved per question.")
+    top_k: int = Field(16, ge=1, le=100, description="Passages retrieved per question.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
     min_support: float = Field(
         0.35, ge=0, le=1, description="Below this evidence score the assistant abstains."

@@ -2,6 +2,7 @@
 
 Three collections share a name prefix:
 - `<prefix>-chunks`: one record per chunk, with its vector, text and sentence offsets;
+- `<prefix>-sentences`: one vector per sentence (id `article_id@start`), for answer scoring;
 - `<prefix>-articles`: one record per article, with its full text (the commit marker: chunks
   whose article record is missing are leftovers of an interrupted write and are ignored);
 - `<prefix>-meta`: one record naming what built the index (embedding model, chunking) and a
@@ -20,7 +21,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.types import Article, Chunk, Sentence
 
-SCHEMA = 1
+SCHEMA = 2  # 2: sentence vectors
 _PAGE = 1000
 
 
@@ -40,6 +41,11 @@ class Store:
         try:
             self.chunks = self.client.get_or_create_collection(
                 f"{prefix}-chunks",
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            self.sentences = self.client.get_or_create_collection(
+                f"{prefix}-sentences",
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
@@ -87,10 +93,16 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
     def add(
-        self, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray
+        self,
+        articles: Sequence[Article],
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentences: Sequence[tuple[str, int]] = (),
+        sentence_vectors: np.ndarray | None = None,
     ) -> None:
-        """Write articles with their chunks. Chunks go first, article records last, so a crash
-        in between leaves only orphan chunks, which readers ignore and `repair` deletes."""
+        """Write articles with their chunks and sentence vectors ((article_id, start) keys).
+        Chunks and sentences go first, article records last, so a crash in between leaves only
+        orphans, which readers ignore and `repair` deletes."""
         if not articles:
             return
         by_id = {a.id: a for a in articles}
@@ -98,6 +110,14 @@ class Store:
         try:
             for a in articles:  # leftovers of an earlier interrupted write of the same article
                 self.chunks.delete(where={"article_id": a.id})
+                self.sentences.delete(where={"article_id": a.id})
+            for lo in range(0, len(sentences), limit):
+                part = sentences[lo : lo + limit]
+                self.sentences.add(
+                    ids=[sentence_id(aid, start) for aid, start in part],
+                    embeddings=sentence_vectors[lo : lo + limit],
+                    metadatas=[{"article_id": aid} for aid, _ in part],
+                )
             for lo in range(0, len(chunks), limit):
                 part = chunks[lo : lo + limit]
                 self.chunks.add(
@@ -127,12 +147,13 @@ class Store:
             return False
         self.articles_col.delete(ids=[article_id])  # uncommit first, then drop the chunks
         self.chunks.delete(where={"article_id": article_id})
+        self.sentences.delete(where={"article_id": article_id})
         self._bump()
         return True
 
     def wipe(self) -> None:
         prefix = self.settings.collection
-        for name in ("chunks", "articles", "meta"):
+        for name in ("chunks", "sentences", "articles", "meta"):
             try:
                 self.client.delete_collection(f"{prefix}-{name}")
             except Exception:  # already gone
@@ -143,12 +164,15 @@ class Store:
     def repair(self) -> int:
         """Delete chunks whose article was never committed. Returns how many."""
         committed = set(self.article_ids())
-        orphans = [
-            cid for cid, meta in self._iter_chunk_meta() if meta["article_id"] not in committed
-        ]
-        for lo in range(0, len(orphans), _PAGE):
-            self.chunks.delete(ids=orphans[lo : lo + _PAGE])
-        return len(orphans)
+        removed = 0
+        for collection in (self.chunks, self.sentences):
+            orphans = [
+                i for i, meta in _iter_meta(collection) if meta["article_id"] not in committed
+            ]
+            for lo in range(0, len(orphans), _PAGE):
+                collection.delete(ids=orphans[lo : lo + _PAGE])
+            removed += len(orphans)
+        return removed
 
     # -- reading ---------------------------------------------------------------------------
     def existing(self, ids: Sequence[str]) -> set[str]:
@@ -211,11 +235,18 @@ class Store:
             for cid, doc, meta in zip(rec["ids"], rec["documents"], rec["metadatas"]):
                 yield _chunk(cid, doc, meta), meta
 
-    def _iter_chunk_meta(self) -> Iterator[tuple[str, dict]]:
-        total = self.chunks.count()
-        for offset in range(0, total, _PAGE):
-            rec = self.chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            yield from zip(rec["ids"], rec["metadatas"])
+    def sentence_vectors(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """Stored vectors of sentences by (article_id, start); missing ones are left out."""
+        if not keys:
+            return {}
+        rec = self.sentences.get(ids=[sentence_id(a, s) for a, s in keys], include=["embeddings"])
+        out = {}
+        for sid, vec in zip(rec["ids"], rec["embeddings"]):
+            aid, _, start = sid.rpartition("@")
+            out[(aid, int(start))] = np.asarray(vec, dtype=np.float32)
+        return out
 
     def status(self) -> dict:
         return {
@@ -228,6 +259,16 @@ class Store:
             "chunk_overlap": self.build["chunk_overlap"],
             "generation": self.generation(),
         }
+
+
+def sentence_id(article_id: str, start: int) -> str:
+    return f"{article_id}@{start}"
+
+
+def _iter_meta(collection) -> Iterator[tuple[str, dict]]:
+    for offset in range(0, collection.count(), _PAGE):
+        rec = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+        yield from zip(rec["ids"], rec["metadatas"])
 
 
 def _connect(settings: Settings):

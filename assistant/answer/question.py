@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.retrieve import terms
+from assistant.retrieve import STOPWORDS, stem, terms
 
 _ATTRIBUTION_VERBS = (
     r"said|say|says|claim|claimed|claims|warn|warned|warns|state|stated|states|report|reported|"
@@ -68,7 +68,8 @@ class Question:
     terms: tuple[str, ...]
     unit: tuple[str, ...] = ()  # for counts: the stemmed noun asked about ("vehicle",)
     wants_total: bool = False
-    anchors: tuple[str, ...] = ()  # names, numbers and dates the answer's sentence must share
+    verb: str | None = None  # stem of the verb whose subject is asked: "who spotted ..." -> "spott"
+    object_verb: str | None = None  # stem of the verb whose object is asked: "what ... carrying?"
 
 
 def classify(text: str) -> Question:
@@ -80,16 +81,60 @@ def classify(text: str) -> Question:
         stop = next((i for i, w in enumerate(words) if w.lower() in _AUX), len(words))
         unit = tuple(terms(" ".join(words[:stop]))) or tuple(terms(words[0]))
     total = bool(re.search(r"\b(total|in all|altogether|combined|overall|sum)\b", text, re.I))
-    return Question(text, kind, tuple(terms(text)), unit, total, anchors(text))
+    return Question(text, kind, tuple(terms(text)), unit, total, _verb(text), _object_verb(text))
+
+
+_SUBJECT_Q = re.compile(
+    r"^\s*(?:who|whom|what|which \w+)\s+(?:(?:is|are|was|were|has|have|had|will|would|could|can|"
+    r"also|being|been)\s+)*(?P<verb>[a-z][\w-]*)",
+    re.I,
+)
+_OBJECT_Q = re.compile(  # "what were the pickups carrying?" ("what did X do?" forms misfire)
+    r"^\s*what\s+(?:were|was|are|is)\s+.+?\s(?P<ing>[a-z][\w-]*ing)\s*\??\s*$", re.I
+)
+
+
+def _verb(text: str) -> str | None:
+    m = _SUBJECT_Q.match(text)
+    if not m or m.group("verb").lower() in STOPWORDS:
+        return None
+    return stem(m.group("verb").lower())
+
+
+def _object_verb(text: str) -> str | None:
+    m = _OBJECT_Q.match(text)
+    verb = m and m.group("ing").lower()
+    if not verb or verb in STOPWORDS:
+        return None
+    return stem(verb)
+
+
+_SUBJECT_Q = re.compile(
+    r"^\s*(?:who|whom|what|which \w+)\s+(?:(?:is|are|was|were|has|have|had|will|would|could|can|"
+    r"also|being|been)\s+)*(?P<verb>[a-z][\w-]*)",
+    re.I,
+)
+_OBJECT_Q = re.compile(  # "what were the pickups carrying?" ("what did X do?" forms misfire)
+    r"^\s*what\s+(?:were|was|are|is)\s+.+?\s(?P<ing>[a-z][\w-]*ing)\s*\??\s*$", re.I
+)
+
+
+def _verb(text: str) -> str | None:
+    m = _SUBJECT_Q.match(text)
+    if not m or m.group("verb").lower() in STOPWORDS:
+        return None
+    return stem(m.group("verb").lower())
+
+
+def _object_verb(text: str) -> str | None:
+    m = _OBJECT_Q.match(text)
+    verb = m and m.group("ing").lower()
+    if not verb or verb in STOPWORDS:
+        return None
+    return stem(verb)
 
 
 _ANCHOR = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'-]*|\d[\d,.]*)")
-
-
-def anchors(text: str) -> tuple[str, ...]:
-    """Capitalised words past the first, and numbers: the specifics a question is about."""
-    found = [m.group(1) for m in _ANCHOR.finditer(text.strip())]
-    return tuple(dict.fromkeys(t for word in found for t in terms(word)))
 
 
 _AUX = {

@@ -56,7 +56,7 @@ _COUNT = re.compile(
     re.I,
 )
 DATE = re.compile(
-    rf"\b(?:(?:early|late|mid-?)\s*)?(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"\b(?:(?:early|late|mid-?)\s*)?(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?|{_MONTHS}(?:\s+of)?\s+\d{{4}}|{_MONTHS}\b|{_WEEKDAYS}"
     rf"|(?:1[5-9]|20)\d\d(?:s|\s*-\s*\d{{2,4}})?)",
 )
@@ -137,6 +137,12 @@ def best_count(sentence: str, unit: tuple[str, ...]) -> tuple[Span | None, list[
     return best, [s for s in spans if s is not best]
 
 
+def unit_matches(span: Span, unit: tuple[str, ...]) -> bool:
+    """A count without a unit ('as many as 120') may be the asked one; one with another unit not."""
+    counted = _unit_of(span)
+    return not counted or bool(set(terms(counted)) & set(unit))
+
+
 def _unit_of(span: Span) -> str:
     return re.sub(_NUMBER, "", span.text, count=1, flags=re.I).strip()
 
@@ -154,12 +160,22 @@ def places(sentence: str, question_terms: set[str]) -> list[Span]:
     ]
 
 
+def located(sentence: str, place: Span) -> bool:
+    """The place follows a word of location ('in', 'at', 'near', 'towards', ...), not 'to'/'from'."""
+    return bool(
+        re.search(
+            r"\b(?:in|at|near|towards|toward|outside|inside)\s+(?:the\s+)?$",
+            sentence[: place.start],
+        )
+    )
+
+
 def names(sentence: str, question_terms: set[str]) -> list[Span]:
     out = []
     for m in _NAME.finditer(sentence):
         name = m.group("name")
-        if m.start("name") == 0 and name.lower() in _SENTENCE_OPENERS:
-            continue
+        if m.start("name") == 0 and (name.lower() in _SENTENCE_OPENERS or " " not in name):
+            continue  # a capitalised first word is usually not a name
         if DATE.fullmatch(name) or set(terms(name)) <= question_terms:
             continue
         start = m.start()
@@ -182,3 +198,190 @@ def attributions(sentence: str) -> list[Span]:
 
 def stems(text: str) -> set[str]:
     return {stem(w) for w in re.findall(r"\w+", text.lower())}
+
+
+# -- phrases around the question's own words ----------------------------------------------------
+_TOKEN = re.compile(r"\w[\w'.-]*\w|\w")
+_AUX = {
+    "has",
+    "have",
+    "had",
+    "was",
+    "were",
+    "is",
+    "are",
+    "be",
+    "been",
+    "being",
+    "also",
+    "not",
+    "would",
+    "will",
+    "could",
+    "can",
+    "may",
+    "might",
+    "should",
+    "did",
+    "does",
+    "do",
+    "reportedly",
+}
+_CLAUSE = {
+    "after",
+    "before",
+    "when",
+    "that",
+    "which",
+    "who",
+    "while",
+    "and",
+    "but",
+    "because",
+    "as",
+    "if",
+    "since",
+    "although",
+    "though",
+    "where",
+    "whereas",
+    "than",
+    "so",
+    "then",
+    "said",
+}
+_NP_STOP = _CLAUSE | {
+    "in",
+    "on",
+    "at",
+    "from",
+    "to",
+    "during",
+    "for",
+    "with",
+    "into",
+    "over",
+    "under",
+    "towards",
+    "toward",
+    "until",
+    "by",
+    "of",
+    "against",
+    "through",
+    "within",
+    "without",
+    "via",
+}
+
+
+def _tokens(sentence: str) -> list[re.Match[str]]:
+    return list(_TOKEN.finditer(sentence))
+
+
+def _gap_breaks(sentence: str, a: re.Match[str], b: re.Match[str]) -> bool:
+    """Punctuation between two neighbouring words ends a phrase."""
+    return bool(re.search(r"[,;:()\[\]\"“”]", sentence[a.end() : b.start()]))
+
+
+def _phrase_after(
+    sentence: str, toks: list[re.Match[str]], i: int, qterms: set[str]
+) -> Span | None:
+    """The noun phrase starting at token i: up to punctuation or a clause word; conjuncts the
+    question already names are dropped ('X and Iranian advisers' asked 'besides Iranian
+    advisers' gives X)."""
+    j = i
+    while j < len(toks) and j - i < 10:
+        w = toks[j].group().lower()
+        if j > i and (
+            _gap_breaks(sentence, toks[j - 1], toks[j]) or (w in _NP_STOP and w != "and")
+        ):
+            break
+        j += 1
+    if j == i:
+        return None
+    words = toks[i:j]
+    groups: list[list[re.Match[str]]] = [[]]
+    for t in words:
+        if t.group().lower() == "and":
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    kept = [g for g in groups if g and not {stem(t.group().lower()) for t in g} <= qterms | _FILLER]
+    if not kept:
+        return None
+    start, end = kept[0][0].start(), kept[0][-1].end()
+    if len(kept) == len(groups):  # nothing dropped: keep the whole coordination
+        end = kept[-1][-1].end()
+    return Span(sentence[start:end], start, end)
+
+
+_FILLER = {"the", "a", "an", "its", "their", "his", "her"}
+
+
+def _phrase_before(sentence: str, toks: list[re.Match[str]], i: int) -> Span | None:
+    """The subject before token i (a verb): back over auxiliaries, then to a clause boundary."""
+    j = i - 1
+    while j >= 0 and toks[j].group().lower() in _AUX:
+        j -= 1
+    end_tok = j
+    while j >= 0 and end_tok - j < 8:
+        w = toks[j].group().lower()
+        if w in _CLAUSE or (j < end_tok and _gap_breaks(sentence, toks[j], toks[j + 1])):
+            break
+        j -= 1
+    if end_tok < 0 or j + 1 > end_tok:
+        return None
+    start, end = toks[j + 1].start(), toks[end_tok].end()
+    return Span(sentence[start:end], start, end)
+
+
+def subject_of(sentence: str, verb: str, qterms: set[str]) -> Span | None:
+    """Who did `verb` (a stem): the subject before it, or the agent after '<verb> by'."""
+    toks = _tokens(sentence)
+    for i, t in enumerate(toks):
+        if stem(t.group().lower()) != verb:
+            continue
+        if i + 1 < len(toks) and toks[i + 1].group().lower() == "by":
+            span = _phrase_after(sentence, toks, i + 2, qterms)
+        else:
+            span = _phrase_before(sentence, toks, i)
+        if span and not set(terms(span.text)) <= qterms:
+            return span
+    return agent_of_noun(sentence, qterms)
+
+
+def agent_of_noun(sentence: str, qterms: set[str]) -> Span | None:
+    """'a statement by the Russian Defense Ministry' asked 'who issued the statement'."""
+    toks = _tokens(sentence)
+    for i, t in enumerate(toks[:-1]):
+        if toks[i + 1].group().lower() == "by" and stem(t.group().lower()) in qterms:
+            span = _phrase_after(sentence, toks, i + 2, qterms)
+            if span:
+                return span
+    return None
+
+
+def object_of(sentence: str, verb: str, qterms: set[str]) -> Span | None:
+    """What `verb` (a stem) acts on: the phrase right after it."""
+    toks = _tokens(sentence)
+    for i, t in enumerate(toks):
+        if stem(t.group().lower()) == verb and i + 1 < len(toks):
+            span = _phrase_after(sentence, toks, i + 1, qterms)
+            if span and not set(terms(span.text)) <= qterms:
+                return span
+    return None
+
+
+def nearest(found: list[Span], sentence: str, qterms: set[str]) -> Span | None:
+    """The span closest to where the sentence uses the question's words."""
+    if not found:
+        return None
+    anchors = [t.start() for t in _tokens(sentence) if stem(t.group().lower()) in qterms]
+    if not anchors:
+        return found[0]
+
+    def distance(s: Span) -> int:
+        return min(a - s.end if a >= s.end else s.start - a if a < s.start else 0 for a in anchors)
+
+    return min(found, key=lambda s: (distance(s), s.start))

@@ -131,7 +131,13 @@ def _flush(pending: list, store: Store, embedder: Embedder) -> None:
     articles = [a for a, *_ in pending]
     chunks = [c for _, cs, _, _ in pending for c in cs]
     texts = [t for _, _, ts, _ in pending for t in ts]
-    store.add(articles, chunks, embedder.embed(texts))
+    sentences = {  # every sentence once, though overlapping chunks share some
+        (c.article_id, s.start): c.text[s.start - c.start : s.end - c.start]
+        for c in chunks
+        for s in c.sentences
+    }
+    vectors = embedder.embed(texts + list(sentences.values()))  # one batched pass
+    store.add(articles, chunks, vectors[: len(texts)], list(sentences), vectors[len(texts) :])
     for article, _, _, result in pending:  # a changed file replaces what it held before
         old = [i for i in store.ids_for_path(article.path) if i != article.id]
         for i in old:
