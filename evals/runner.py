@@ -224,7 +224,7 @@ def tradeoff(records: list[Record], steps: int = 33) -> list[dict]:
     unanswerable = [r for r in records if not r.answerable]
     rows = []
     for i in range(steps):
-        t = i * 0.025
+        t = i * 0.05
         rows.append(
             _round(
                 {

@@ -122,12 +122,8 @@ def answer(
     if not ranked:
         return Draft(None, [], True)
     qterms = set(q.terms) | acronyms(q.terms)
-    best, support = ranked[0], ranked[0].score
-    if q.kind not in ("what", "why", "yesno"):
-        fitting = [c for c in ranked if c.fit]
-        if fitting:
-            best = fitting[0]
-        support = best.score * FIT_SUPPORT[best.fit]
+    best = ranked[0]  # the kind of answer asked weighs in the score; it does not overrule it
+    support = best.score * (FIT_SUPPORT[best.fit] if q.kind not in ("what", "why", "yesno") else 1)
     short = _short(q, best.text, qterms)
     parts: list[tuple[str, Candidate]] = [(short.text if short else best.text, best)]
     if q.kind == "count" and short:
@@ -166,16 +162,25 @@ def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | No
     """The span of the asked kind nearest the question's own words, and whether to trust it."""
     if q.kind == "count":
         span, _ = spans.best_count(sentence, q.unit)
-        return span, bool(span and q.unit and set(terms(span.text)) & set(q.unit))
+        if span is None:
+            return None, False
+        counted = set(terms(spans.unit_of(span)))
+        sure = bool(counted & set(q.unit)) if counted else spans.counted_by(sentence, span, qterms)
+        return span, sure
     if q.kind == "attribution":
         return next(iter(spans.attributions(sentence)), None), True
     if q.kind == "when":
         found = spans.dates(sentence)
-        return spans.nearest(found, sentence, qterms), len(found) == 1
+        return spans.nearest(found, sentence, qterms), spans.clearly_nearest(
+            found, sentence, qterms
+        )
     if q.kind == "where":
-        found = spans.places(sentence, qterms)
-        span = spans.nearest(found, sentence, qterms)
-        return span, len(found) == 1 and spans.located(sentence, found[0])
+        found = [p for p in spans.places(sentence, qterms) if spans.located(sentence, p)]
+        return spans.nearest(found, sentence, qterms), spans.clearly_nearest(
+            found, sentence, qterms
+        )
+    if q.preposition and (span := spans.after_preposition(sentence, q.preposition, qterms)):
+        return span, True
     if q.kind == "who":
         if q.verb and (span := spans.subject_of(sentence, q.verb, qterms)):
             return span, True
@@ -183,6 +188,8 @@ def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | No
             return span, True
         found = spans.names(sentence, qterms)
         return spans.nearest(found, sentence, qterms), len(found) == 1
+    if q.kind == "what" and q.described and (span := spans.appositive(sentence, q.described)):
+        return span, True
     if q.kind == "what" and q.object_verb:
         span = spans.object_of(sentence, q.object_verb, qterms)
         return span, span is not None

@@ -70,6 +70,8 @@ class Question:
     wants_total: bool = False
     verb: str | None = None  # stem of the verb whose subject is asked: "who spotted ..." -> "spott"
     object_verb: str | None = None  # stem of the verb whose object is asked: "what ... carrying?"
+    preposition: str | None = None  # a question ending "... a deal with?" asks what follows "with"
+    described: tuple[str, ...] = ()  # "what is the main stronghold of X?" -> ("main", "stronghold")
 
 
 def classify(text: str) -> Question:
@@ -81,7 +83,25 @@ def classify(text: str) -> Question:
         stop = next((i for i, w in enumerate(words) if w.lower() in _AUX), len(words))
         unit = tuple(terms(" ".join(words[:stop]))) or tuple(terms(words[0]))
     total = bool(re.search(r"\b(total|in all|altogether|combined|overall|sum)\b", text, re.I))
-    return Question(text, kind, tuple(terms(text)), unit, total, _verb(text), _object_verb(text))
+    return Question(
+        text,
+        kind,
+        tuple(terms(text)),
+        unit,
+        total,
+        _verb(text),
+        _object_verb(text),
+        _preposition(text),
+        _described(text),
+    )
+
+
+_WHAT_IS = re.compile(r"^\s*what\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<phrase>[^?]+)", re.I)
+
+
+def _described(text: str) -> tuple[str, ...]:
+    m = _WHAT_IS.match(text)
+    return tuple(terms(m.group("phrase")))[:2] if m else ()
 
 
 _SUBJECT_Q = re.compile(
@@ -92,6 +112,18 @@ _SUBJECT_Q = re.compile(
 _OBJECT_Q = re.compile(  # "what were the pickups carrying?" ("what did X do?" forms misfire)
     r"^\s*what\s+(?:were|was|are|is)\s+.+?\s(?P<ing>[a-z][\w-]*ing)\s*\??\s*$", re.I
 )
+
+
+_PREPOSITION_Q = re.compile(
+    r"^\s*(?:who|whom|what|which \w+)\b.*?\s(?P<prep>with|to|for|from|by|against|into)\s*"
+    r"(?:,[^?]*)?\??\s*$",
+    re.I,
+)
+
+
+def _preposition(text: str) -> str | None:
+    m = _PREPOSITION_Q.match(text)
+    return m.group("prep").lower() if m else None
 
 
 def _verb(text: str) -> str | None:
@@ -117,6 +149,18 @@ _SUBJECT_Q = re.compile(
 _OBJECT_Q = re.compile(  # "what were the pickups carrying?" ("what did X do?" forms misfire)
     r"^\s*what\s+(?:were|was|are|is)\s+.+?\s(?P<ing>[a-z][\w-]*ing)\s*\??\s*$", re.I
 )
+
+
+_PREPOSITION_Q = re.compile(
+    r"^\s*(?:who|whom|what|which \w+)\b.*?\s(?P<prep>with|to|for|from|by|against|into)\s*"
+    r"(?:,[^?]*)?\??\s*$",
+    re.I,
+)
+
+
+def _preposition(text: str) -> str | None:
+    m = _PREPOSITION_Q.match(text)
+    return m.group("prep").lower() if m else None
 
 
 def _verb(text: str) -> str | None:

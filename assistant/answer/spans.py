@@ -18,7 +18,7 @@ _NUMBER_WORDS = (
     r"a hundred|hundreds|a thousand|thousands|a dozen|dozens|millions|billions"
 )
 _NUMBER = (
-    rf"(?:[$£€]\s?)?(?:\d[\d,]*(?:\.\d+)?|\b(?:{_NUMBER_WORDS}))"
+    rf"(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:{_NUMBER_WORDS}))"
     r"(?:\s?(?:million|billion|trillion|thousand|hundred|bn|m|k)\b)?(?:\s?(?:%|per ?cent|percent))?"
 )
 _UNIT_STOP = {
@@ -61,9 +61,12 @@ DATE = re.compile(
     rf"|(?:1[5-9]|20)\d\d(?:s|\s*-\s*\d{{2,4}})?)",
 )
 _PLACE = re.compile(
-    r"\b(?:in|at|near|from|to|towards|toward|outside|inside|across|into|around|over)\s+(?:the\s+)?"
-    r"(?P<place>[A-Z][\w'-]+(?:\s+(?:of\s+|de\s+)?[A-Z][\w'-]+)*)"
+    r"\b(?P<prep>in|at|near|from|to|towards|toward|outside|inside|across|into|around|over)\s+"
+    r"(?:the\s+)?(?P<place>[A-Z][\w'-]+(?:\s+(?:of\s+|de\s+)?[A-Z][\w'-]+)*"
+    r"(?:,\s+[A-Z][\w'-]+(?=[\s.;,]|$))?)"  # "Eisleben, Saxony"
 )
+_LOCATED = {"in", "at", "near", "towards", "toward", "outside", "inside"}
+_DATE_PREP = re.compile(r"\b(?:in|on|since|by|during|until|from|between|before|after)\s+$", re.I)
 _NAME = re.compile(
     r"(?:\b[Tt]he\s+)?(?P<name>[A-Z][\w'.-]*(?:\s+(?:of\s+|the\s+|for\s+|de\s+)?[A-Z][\w'.-]*)*)"
     r"(?P<noun>\s+(?:jets?|forces?|troops?|military|army|navy|government|officials?|militants?|"
@@ -132,28 +135,43 @@ def best_count(sentence: str, unit: tuple[str, ...]) -> tuple[Span | None, list[
         return len(set(terms(s.text)) & set(unit))
 
     best = max(spans, key=lambda s: (match(s), -s.start))
-    if unit and match(best) == 0 and not any(_unit_of(s) for s in spans):
+    if unit and match(best) == 0 and not any(unit_of(s) for s in spans):
         best = spans[0]
     return best, [s for s in spans if s is not best]
 
 
 def unit_matches(span: Span, unit: tuple[str, ...]) -> bool:
     """A count without a unit ('as many as 120') may be the asked one; one with another unit not."""
-    counted = _unit_of(span)
+    counted = unit_of(span)
     return not counted or bool(set(terms(counted)) & set(unit))
 
 
-def _unit_of(span: Span) -> str:
+def unit_of(span: Span) -> str:
     return re.sub(_NUMBER, "", span.text, count=1, flags=re.I).strip()
 
 
 def dates(sentence: str) -> list[Span]:
-    return [Span(m.group(0), m.start(), m.end()) for m in DATE.finditer(sentence)]
+    """Dates with the word that places them in time: 'in 2014', 'on Monday', 'between 1835 and
+    1842' (an answer reads so, and gold spans include it as often as not)."""
+    out: list[Span] = []
+    for m in DATE.finditer(sentence):
+        start, end = m.start(), m.end()
+        if out and start < out[-1].end:  # the second date of "between 1835 and 1842"
+            continue
+        if p := _DATE_PREP.search(sentence[max(0, start - 12) : start]):
+            start = start - (len(sentence[max(0, start - 12) : m.start()]) - p.start())
+            if p.group().lower().startswith("between") and (
+                more := re.match(r"\s+and\s+" + DATE.pattern, sentence[end:])
+            ):
+                end += more.end()
+        out.append(Span(sentence[start:end], start, end))
+    return out
 
 
 def places(sentence: str, question_terms: set[str]) -> list[Span]:
+    """Named places with their preposition: 'in the Castle Church', 'towards Palmyra'."""
     return [
-        Span(m.group("place"), m.start("place"), m.end("place"))
+        Span(sentence[m.start() : m.end()], m.start(), m.end())
         for m in _PLACE.finditer(sentence)
         if not set(terms(m.group("place"))) <= question_terms
         and not DATE.fullmatch(m.group("place"))
@@ -162,12 +180,7 @@ def places(sentence: str, question_terms: set[str]) -> list[Span]:
 
 def located(sentence: str, place: Span) -> bool:
     """The place follows a word of location ('in', 'at', 'near', 'towards', ...), not 'to'/'from'."""
-    return bool(
-        re.search(
-            r"\b(?:in|at|near|towards|toward|outside|inside)\s+(?:the\s+)?$",
-            sentence[: place.start],
-        )
-    )
+    return place.text.split()[0].lower() in _LOCATED
 
 
 def names(sentence: str, question_terms: set[str]) -> list[Span]:
@@ -362,6 +375,31 @@ def agent_of_noun(sentence: str, qterms: set[str]) -> Span | None:
     return None
 
 
+def after_preposition(sentence: str, prep: str, qterms: set[str]) -> Span | None:
+    """'Who has Daesh entered a deal with?': the phrase after 'with' where it follows one of the
+    question's words ('a deal with the so-called Syrian Democratic Forces')."""
+    toks = _tokens(sentence)
+    for i, t in enumerate(toks[1:-1], start=1):
+        if t.group().lower() == prep and stem(toks[i - 1].group().lower()) in qterms:
+            span = _phrase_after(sentence, toks, i + 1, qterms)
+            if span and not set(terms(span.text)) <= qterms:
+                return span
+    return None
+
+
+_APPOSITIVE = re.compile(
+    r"(?P<np>(?:[A-Z][\w'-]*\s+){0,3}[A-Z][\w'-]*),\s+(?:the|a|an)\s+(?P<rest>[^,.;]+)"
+)
+
+
+def appositive(sentence: str, described: tuple[str, ...]) -> Span | None:
+    """'Raqqah, the main stronghold of Daesh' asked 'what is the main stronghold of Daesh?'."""
+    for m in _APPOSITIVE.finditer(sentence):
+        if set(described) <= set(terms(m.group("rest"))):
+            return Span(m.group("np"), m.start("np"), m.end("np"))
+    return None
+
+
 def object_of(sentence: str, verb: str, qterms: set[str]) -> Span | None:
     """What `verb` (a stem) acts on: the phrase right after it."""
     toks = _tokens(sentence)
@@ -371,6 +409,30 @@ def object_of(sentence: str, verb: str, qterms: set[str]) -> Span | None:
             if span and not set(terms(span.text)) <= qterms:
                 return span
     return None
+
+
+def words_between(sentence: str, span: Span, qterms: set[str]) -> int:
+    """How many words separate the span from the nearest use of a question word (99: none)."""
+    toks = _tokens(sentence)
+    inside = [i for i, t in enumerate(toks) if span.start <= t.start() < span.end]
+    used = [i for i, t in enumerate(toks) if stem(t.group().lower()) in qterms and i not in inside]
+    if not inside or not used:
+        return 99
+    return min(abs(u - i) for u in used for i in (inside[0], inside[-1])) - 1
+
+
+def clearly_nearest(found: list[Span], sentence: str, qterms: set[str], within: int = 2) -> bool:
+    """One span, or the one nearest the question's words: next to them and nearer than the rest."""
+    if len(found) <= 1:
+        return bool(found)
+    gaps = sorted(words_between(sentence, s, qterms) for s in found)
+    return gaps[0] <= within and gaps[0] < gaps[1]
+
+
+def counted_by(sentence: str, span: Span, qterms: set[str]) -> bool:
+    """A count without a unit whose verb is the question's: 'killing as many as 120'."""
+    before = _tokens(sentence[: span.start])
+    return bool(before) and stem(before[-1].group().lower()) in qterms
 
 
 def nearest(found: list[Span], sentence: str, qterms: set[str]) -> Span | None:

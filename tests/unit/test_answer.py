@@ -1,0 +1,134 @@
+"""The extractive answerer's pieces: question kinds, answer spans, and the rules that trust them."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import spans
+from assistant.answer.extractive import _short, acronyms
+from assistant.answer.question import classify
+from assistant.retrieve import terms
+
+SEED_COUNTS = (
+    "The airstrikes also destroyed 36 vehicles, eight fuel trucks, and 17 pickups carrying "
+    "mortars and large-caliber machine guns."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how many vehicles were destroyed?", "count"),
+        ("How much did it cost?", "count"),
+        ("who claimed the SDF deal?", "attribution"),
+        ("Who warned that attempts would be met with force?", "attribution"),
+        ("When did Daesh seize Raqqah?", "when"),
+        ("In what year did it end?", "when"),
+        ("Where were the convoys fleeing towards?", "where"),
+        ("Who spotted the convoys?", "who"),
+        ("Why did they leave?", "why"),
+        ("Did Russia strike the convoy?", "yesno"),
+        ("What is the main stronghold of Daesh?", "what"),
+    ],
+)
+def test_question_kinds(question: str, kind: str):
+    assert classify(question).kind == kind
+
+
+def test_question_parts():
+    q = classify("how many pick-up trucks were destroyed on May 25?")
+    assert q.unit == tuple(terms("pick-up trucks")) and not q.wants_total
+    assert classify("how many vehicles in total?").wants_total
+    assert classify("Who spotted the convoys leaving Raqqah?").verb == "spott"
+    assert classify("What were the destroyed pickups carrying?").object_verb == "carry"
+    assert (
+        classify("Who has Daesh entered a deal with, according to Russian sources?").preposition
+        == "with"
+    )
+    assert classify("What is the main stronghold of Daesh in Syria?").described == (
+        "main",
+        "stronghold",
+    )
+
+
+def test_counts_with_their_units_and_dates_are_not_counts():
+    found = [s.text for s in spans.counts(SEED_COUNTS)]
+    assert found == ["36 vehicles", "eight fuel trucks", "17 pickups"]
+    assert [
+        s.text
+        for s in spans.counts(
+            "On May 25, jets killed as many as 120 and destroyed 32 pick-up trucks."
+        )
+    ] == [
+        "as many as 120",
+        "32 pick-up trucks",
+    ]
+    assert spans.counts("Daesh seized Raqqah in 2014.") == []
+    best, others = spans.best_count(SEED_COUNTS, ("truck",))
+    assert best.text == "eight fuel trucks" and len(others) == 2
+
+
+def test_dates_carry_their_preposition():
+    assert [
+        d.text for d in spans.dates("It was built between 1835 and 1842, and sold on Monday.")
+    ] == [
+        "between 1835 and 1842",
+        "on Monday",
+    ]
+    assert [d.text for d in spans.dates("examined in October 1518, not October 15")] == [
+        "in October 1518",
+        "October 15",
+    ]
+
+
+def test_places_attribution_subjects_and_appositives():
+    assert [
+        p.text
+        for p in spans.places("born in Eisleben, Saxony, buried in the Castle Church.", set())
+    ] == [
+        "in Eisleben, Saxony",
+        "in the Castle Church",
+    ]
+    assert (
+        spans.attributions("According to Russian sources, Daesh has entered a deal.")[0].text
+        == "Russian sources"
+    )
+    assert (
+        spans.attributions(
+            "According to a Thursday statement by the Russian Defense Ministry, jets struck."
+        )[0].text
+        == "the Russian Defense Ministry"
+    )
+    s = "The Russian task force in Syria has warned that any attempts will be met with force."
+    assert spans.attributions(s)[0].text == "The Russian task force in Syria"
+    s = "Russian airstrikes targeted the convoys after reconnaissance units spotted them."
+    assert (
+        spans.subject_of(s, "spott", set(terms("who spotted the convoys"))).text
+        == "reconnaissance units"
+    )
+    s = "The push is being reinforced by Lebanese fighters and Iranian military advisers."
+    q = set(terms("who is reinforcing the push besides Iranian military advisers"))
+    assert spans.subject_of(s, "reinforc", q).text == "Lebanese fighters"
+    s = "They left Raqqah, the main stronghold of Daesh in Syria."
+    assert spans.appositive(s, ("main", "stronghold")).text == "Raqqah"
+
+
+def test_acronyms_of_question_words_are_not_answers():
+    assert "sdf" in acronyms(tuple(terms("commander of the Syrian Democratic Forces")))
+    q = classify("Who is the commander of the Syrian Democratic Forces?")
+    qterms = set(q.terms) | acronyms(q.terms)
+    assert _short(q, "The Syrian Democratic Forces (SDF) fight on.", qterms) is None
+
+
+def test_short_answers_only_from_rules_that_are_usually_right():
+    q = classify("how many vehicles were destroyed?")
+    qterms = set(q.terms)
+    assert _short(q, SEED_COUNTS, qterms).text == "36 vehicles"
+    # a count of something else is an answer of the right kind, but not one to state
+    q = classify("how many warships fired missiles?")
+    assert _short(q, SEED_COUNTS, set(q.terms)) is None
+    q = classify("When did the jets strike?")  # two dates, neither next to the question's words
+    assert (
+        _short(q, "On Monday officials said that in 2014 something else happened.", set(q.terms))
+        is None
+    )
