@@ -249,7 +249,8 @@ def _round(d: dict) -> dict:
 
 
 def check(result: dict, name: str | None = None, path: Path = THRESHOLDS) -> list[str]:
-    """Metrics below the thresholds kept in evals/thresholds.json for this dataset."""
+    """Metrics below the thresholds kept in evals/thresholds.json for this dataset
+    ("ours.<metric>", "baseline.<metric>", or "margin.<metric>" = ours minus baseline)."""
     table = json.loads(path.read_text()) if path.exists() else {}
     wanted = table.get(name or result["name"])
     if wanted is None:
@@ -257,7 +258,11 @@ def check(result: dict, name: str | None = None, path: Path = THRESHOLDS) -> lis
     failures = []
     for metric, minimum in wanted.items():
         system, _, key = metric.partition(".")
-        got = (result.get(system) or {}).get(key)
+        if system == "margin":  # ours minus the baseline, same run
+            ours, base = result["ours"].get(key), (result.get("baseline") or {}).get(key)
+            got = round(ours - base, 4) if ours is not None and base is not None else None
+        else:
+            got = (result.get(system) or {}).get(key)
         if key.startswith("latency"):  # a ceiling, not a floor
             if got is None or got > minimum:
                 failures.append(f"{metric} = {got} > {minimum}")

@@ -89,6 +89,11 @@ def test_check_compares_with_the_kept_thresholds(tmp_path: Path):
     assert len(check(bad, path=path)) == 2
     with pytest.raises(AssistantError):
         check({"name": "unknown", "ours": {}}, path=path)
+    path.write_text(json.dumps({"s": {"margin.answer_accuracy": 0.1}}))
+    ahead = {"name": "s", "ours": {"answer_accuracy": 0.8}, "baseline": {"answer_accuracy": 0.6}}
+    close = {"name": "s", "ours": {"answer_accuracy": 0.65}, "baseline": {"answer_accuracy": 0.6}}
+    assert check(ahead, path=path) == [] and len(check(close, path=path)) == 1
+    assert len(check({"name": "s", "ours": {"answer_accuracy": 0.8}}, path=path)) == 1
 
 
 def test_datasets_load_and_name_their_articles(tmp_path: Path):
