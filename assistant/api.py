@@ -1,46 +1,557 @@
-"""The web app: the Gradio page mounted in FastAPI, with a thin HTTP API beside it."""
+"""The web app: the Gradio page mounted in FastAPI, with a thin HTTP API beside it.
+
+Routes only convert: JSON in, `Assistant` call, the answer contract out. Every error is one
+JSON shape, {"error": what happened, "help": what to do}, with the status `AssistantError`
+carries (400 bad input, 401 no token, 404 unknown article, 413 too large, 415 unsupported
+type, 503 busy or store down). Questions and uploads pass one gate that bounds how many run
+at once (`settings.concurrency`) and how many wait (`settings.queue_size`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import json
+import re
+import shutil
 import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, File, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.chat import Assistant
 from assistant.config import load_settings
 from assistant.errors import AssistantError
+from assistant.ingest.load import SUPPORTED
+from assistant.types import Answer, Article
+from assistant.ui import CSS, build, pieces
+
+MODEL = "news-assistant"  # the model name /v1 reports
+MAX_UPLOAD_FILES = 32
+MAX_JSON_BYTES = 1024 * 1024
+API_PREFIXES = ("/api/", "/v1/")
+T = TypeVar("T")
+
+
+# -- request bodies ---------------------------------------------------------------------------
+class Turn(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class FiltersIn(BaseModel):
+    """Limits on the articles an answer may come from; every field optional, all must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+    sources: list[str] | None = Field(None, description="Only articles from these sources.")
+    published_from: str | None = Field(None, description="YYYY-MM-DD, inclusive.")
+    published_to: str | None = Field(None, description="YYYY-MM-DD, inclusive.")
+    article_ids: list[str] | None = Field(None, description="Only these articles.")
 
 
 class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     question: str = Field(..., description="The question about the articles.")
-    history: list[dict] | None = Field(None, description='Earlier turns: {"role", "content"}.')
-    top_k: int | None = Field(None, ge=1, le=100)
+    history: list[Turn] | None = Field(
+        None, max_length=100, description='Earlier turns, oldest first: {"role", "content"}.'
+    )
+    filters: FiltersIn | None = None
+    top_k: int | None = Field(None, ge=1, le=100, description="Passages to retrieve.")
 
 
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatCompletionRequest(BaseModel):
+    """The OpenAI chat completions request; sampling fields are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str | None = None
+    messages: list[ChatMessage] = Field(..., min_length=1, max_length=200)
+    stream: bool = False
+    filters: FiltersIn | None = Field(None, description="Extension: as in /api/ask.")
+
+
+class CitationOut(BaseModel):
+    """A verbatim quote: `GET /api/articles/{article_id}` text[start:end] == quote."""
+
+    model_config = ConfigDict(extra="allow")
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None = Field(description="YYYY-MM-DD")
+    quote: str
+    start: int
+    end: int
+
+
+class AnswerOut(BaseModel):
+    """The answer contract (README): the answer with [n] markers and the quotes they cite."""
+
+    model_config = ConfigDict(extra="allow")
+    question: str
+    answer: str
+    short_answer: str | None
+    abstained: bool
+    citations: list[CitationOut]
+
+
+# -- the gate ---------------------------------------------------------------------------------
+class Gate:
+    """At most `concurrency` calls run at once and `queue_size` wait; more are refused (503).
+    Waiting happens on the event loop, so waiters hold no worker thread."""
+
+    def __init__(self, concurrency: int, queue_size: int) -> None:
+        self.concurrency = concurrency
+        self.limit = concurrency + queue_size
+        self.inside = 0
+        self._slots: asyncio.Semaphore | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self.inside >= self.limit:
+            raise AssistantError(
+                "the assistant is busy: too many requests are waiting",
+                help="try again in a few seconds",
+                status=503,
+            )
+        self._slots = self._slots or asyncio.Semaphore(self.concurrency)
+        self.inside += 1
+        try:
+            async with self._slots:
+                return await run_in_threadpool(fn, *args, **kwargs)
+        finally:
+            self.inside -= 1
+
+
+# -- the guard --------------------------------------------------------------------------------
+class Guard:
+    """Checks /api and /v1 requests before their body is read: the bearer token (when one is
+    set) and the declared body size."""
+
+    def __init__(self, app: ASGIApp, token: str | None, max_upload: int) -> None:
+        self.app, self.token, self.max_upload = app, token, max_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIXES):
+            headers = Headers(scope=scope)
+            refusal = self._refuse(scope, headers)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refuse(self, scope: Scope, headers: Headers) -> JSONResponse | None:
+        if self.token:
+            given = headers.get("authorization", "")
+            scheme, _, value = given.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                value.strip().encode(), self.token.encode()
+            ):
+                return _error_response(
+                    AssistantError(
+                        "missing or wrong API token",
+                        help="send the header `Authorization: Bearer <ASSISTANT_API_TOKEN>`",
+                        status=401,
+                    )
+                )
+        upload = scope["method"] == "POST" and scope["path"] == "/api/articles"
+        limit = self.max_upload if upload else MAX_JSON_BYTES
+        length = headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > limit:
+            return _error_response(
+                AssistantError(
+                    f"the request body is over the {limit // 1024 // 1024} MB limit",
+                    help="send fewer or smaller files" if upload else "send a shorter request",
+                    status=413,
+                )
+            )
+        return None
+
+
+def _error_response(e: AssistantError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if e.status == 401 else None
+    if e.status == 503:
+        headers = {"Retry-After": "2"}
+    return JSONResponse({"error": e.message, "help": e.help}, status_code=e.status, headers=headers)
+
+
+def _validation_message(e: RequestValidationError) -> str:
+    problems = []
+    for err in e.errors():
+        where = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "body"
+        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "bad request: " + "; ".join(problems[:5])
+
+
+# -- conversions ------------------------------------------------------------------------------
+def _filters(f: FiltersIn | None) -> dict | None:
+    return f.model_dump(exclude_none=True) if f else None
+
+
+def _public(meta: dict) -> dict:
+    """Article metadata for HTTP: the server's file path is reduced to the file's name."""
+    out = {k: v for k, v in meta.items() if k != "path"}
+    out["file"] = Path(meta["path"]).name if meta.get("path") else None
+    return out
+
+
+def _article(a: Article) -> dict:
+    return {**_public(a.meta()), "text": a.text}
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def references(answer: Answer) -> str:
+    """The answer with its quotes below, for clients that only show text (OpenAI clients)."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("")
+    for c in answer.citations:
+        where = ", ".join(x for x in (c.source, c.published) if x)
+        lines.append(
+            f"[{c.n}] \u201c{c.quote}\u201d \u2014 {c.title}" + (f" ({where})" if where else "")
+        )
+    return "\n".join(lines)
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    if isinstance(content, list):  # OpenAI content parts: keep the text ones
+        return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
+    return content or ""
+
+
+def _question_and_history(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
+    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    if not users:
+        raise AssistantError(
+            "no user message", help='the last {"role": "user"} message is the question'
+        )
+    last = users[-1]
+    history = [
+        {"role": m.role, "content": _text(m.content)}
+        for m in messages[:last]
+        if m.role in ("user", "assistant")
+    ]
+    return _text(messages[last].content), history
+
+
+# -- the app ----------------------------------------------------------------------------------
 def create_app(assistant: Assistant) -> FastAPI:
     import gradio as gr
 
-    from assistant.ui import build
+    settings = assistant.settings
+    gate = Gate(settings.concurrency, settings.queue_size)
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    token = settings.api_token.get_secret_value() if settings.api_token else None
 
-    app = FastAPI(title="News assistant", description="Cited answers from news articles.")
+    app = FastAPI(
+        title="News assistant",
+        description="Cited answers from news articles. Errors are JSON "
+        '`{"error": ..., "help": ...}`; bad input is 400 (never 422).'
+        + (" Send `Authorization: Bearer <token>` to /api and /v1." if token else ""),
+        version="1",
+    )
+    app.state.gate = gate
+    app.add_middleware(Guard, token=token, max_upload=MAX_UPLOAD_FILES * max_bytes + MAX_JSON_BYTES)
 
     @app.exception_handler(AssistantError)
-    async def _error(request: Request, e: AssistantError) -> JSONResponse:
-        return JSONResponse({"error": e.message, "help": e.help}, status_code=e.status)
+    async def _assistant_error(request: Request, e: AssistantError) -> JSONResponse:
+        return _error_response(e)
 
-    @app.get("/healthz")
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, e: RequestValidationError) -> JSONResponse:
+        return _error_response(
+            AssistantError(_validation_message(e), help="see the request schemas at /docs")
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, e: HTTPException) -> JSONResponse:
+        return _error_response(
+            AssistantError(str(e.detail), help="see /docs", status=e.status_code)
+        )
+
+    @app.get("/healthz", tags=["service"])
     def healthz() -> dict:
-        return {"ok": True, **assistant.status()}
+        """Liveness and what is indexed."""
+        status = assistant.status()
+        return {"ok": True, **{k: v for k, v in status.items() if k != "location"}}
 
-    @app.post("/api/ask")
-    def ask(req: AskRequest) -> dict:
-        return assistant.ask(req.question, history=req.history, top_k=req.top_k).to_dict()
+    @app.post("/api/ask", tags=["questions"])
+    async def ask(req: AskRequest) -> AnswerOut:
+        """Answer one question: the answer contract (README), every quote verified."""
+        answer = await gate.run(_ask, assistant, req)
+        return AnswerOut.model_validate(answer.to_dict())
 
+    @app.post("/api/chat", tags=["questions"])
+    async def chat(req: AskRequest) -> StreamingResponse:
+        """Server-sent events: `delta` events ({"text"}) carry the answer in pieces, then one
+        `answer` event carries the verified answer contract."""
+        answer = await gate.run(_ask, assistant, req)
+
+        async def events() -> AsyncIterator[str]:
+            for piece in pieces(answer.answer):
+                yield _sse("delta", {"text": piece})
+            yield _sse("answer", answer.to_dict())
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers=_NO_CACHE)
+
+    @app.get("/api/articles", tags=["articles"])
+    def list_articles() -> dict:
+        """Every indexed article's metadata (no text), in title order."""
+        articles = [_public(a) for a in assistant.articles()]
+        return {"count": len(articles), "articles": articles}
+
+    @app.get("/api/articles/{article_id}", tags=["articles"])
+    def get_article(article_id: str) -> dict:
+        """One article: metadata and the text citation offsets point into."""
+        with _listed_help():
+            return _article(assistant.article(article_id))
+
+    @app.delete("/api/articles/{article_id}", tags=["articles"])
+    def delete_article(article_id: str) -> dict:
+        """Remove an article and its chunks (404 when unknown)."""
+        with _listed_help():
+            assistant.remove(article_id)
+        return {"removed": article_id}
+
+    @app.post("/api/articles", tags=["articles"])
+    async def upload(
+        files: Annotated[list[UploadFile], File(description="One or more article files.")],
+    ) -> JSONResponse:
+        """Add articles (.txt .md .html .pdf .docx) from a multipart upload; one result per file.
+        200 when at least one file was taken, else the failure's status (413, 415 or 400)."""
+        if len(files) > MAX_UPLOAD_FILES:
+            raise AssistantError(
+                f"{len(files)} files in one upload", help=f"send at most {MAX_UPLOAD_FILES}"
+            )
+        with tempfile.TemporaryDirectory(prefix="assistant-upload-") as tmp:
+            results, saved = await _save(files, Path(tmp), max_bytes)
+            if saved:
+                report = await gate.run(assistant.ingest, list(saved))
+                for r in report.results:
+                    i = saved.get(Path(r.path))
+                    if i is None:
+                        continue
+                    results[i].update(
+                        status=r.status,
+                        article_id=r.article_id,
+                        title=r.title,
+                        chunks=r.chunks,
+                        error=r.message and r.message.replace(r.path, results[i]["file"]),
+                        code=200 if r.status != "failed" else 400,
+                    )
+        body = {
+            "added": sum(r["status"] in ("added", "replaced") for r in results),
+            "unchanged": sum(r["status"] == "unchanged" for r in results),
+            "failed": sum(r["status"] == "failed" for r in results),
+            "files": results,
+        }
+        if body["failed"] < len(results):
+            return JSONResponse(body)
+        codes = {r["code"] for r in results}
+        return JSONResponse(
+            {
+                "error": f"no file was added: {results[0]['error']}",
+                "help": f"send {', '.join(sorted(SUPPORTED))} files of at most "
+                f"{settings.max_file_mb:g} MB",
+                **body,
+            },
+            status_code=codes.pop() if len(codes) == 1 else 400,
+        )
+
+    @app.get("/v1/models", tags=["openai"])
+    def models() -> dict:
+        """The one model, for OpenAI clients that list models first."""
+        return {
+            "object": "list",
+            "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "assistant"}],
+        }
+
+    @app.post("/v1/chat/completions", tags=["openai"], response_model=None)
+    async def completions(req: ChatCompletionRequest) -> dict | StreamingResponse:
+        """OpenAI-compatible: the last user message is the question, earlier ones the history.
+        The content ends with the quoted sentences; `citations` (the answer contract's) ride on
+        the message (or, streaming, on the final chunk) and at the top level."""
+        question, history = _question_and_history(req.messages)
+        answer = await gate.run(
+            assistant.ask, question, history=history, filters=_filters(req.filters)
+        )
+        cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        citations = answer.to_dict()["citations"]
+        head = {"id": cid, "created": created, "model": MODEL}
+        if not req.stream:
+            return {
+                **head,
+                "object": "chat.completion",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {
+                            "role": "assistant",
+                            "content": references(answer),
+                            "citations": citations,
+                        },
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": citations,
+                "abstained": answer.abstained,
+            }
+
+        def chunk(delta: dict, finish: str | None = None, **extra: Any) -> str:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            if finish:  # the final chunk: citations on the choice and at the top level
+                choice["citations"] = citations
+            body = {**head, "object": "chat.completion.chunk", "choices": [choice], **extra}
+            return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+        async def stream() -> AsyncIterator[str]:
+            yield chunk({"role": "assistant", "content": ""})
+            for piece in pieces(references(answer)):
+                yield chunk({"content": piece})
+            yield chunk({}, "stop", citations=citations, abstained=answer.abstained)
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=_NO_CACHE)
+
+    app.openapi = lambda: _openapi_400(app)
     page = build(assistant)
-    page.queue(max_size=64, default_concurrency_limit=2)
-    return gr.mount_gradio_app(app, page, path="/")
+    page.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+    login = settings.login.get_secret_value().split(":", 1) if settings.login else None
+    return gr.mount_gradio_app(
+        app,
+        page,
+        path="/",
+        auth=tuple(login) if login else None,
+        auth_message="Log in to the news assistant." if login else None,
+        allowed_paths=[],  # Gradio serves only files it made or was handed, nothing else
+        max_file_size=max_bytes,
+        footer_links=["api"],
+        run_history=False,
+        mcp_server=False,
+        ssr_mode=False,
+        show_error=True,
+        css=CSS,
+    )
+
+
+_NO_CACHE = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(..., description="What went wrong.")
+    help: str | None = Field(None, description="What to do about it.")
+
+
+def _openapi_400(app: FastAPI) -> dict:
+    """The OpenAPI description, saying what the app does: bad input is 400 {"error", "help"},
+    where FastAPI would document 422."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ErrorBody"] = ErrorBody.model_json_schema()
+        for operations in schema.get("paths", {}).values():
+            for op in operations.values():
+                responses = op.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses["400"] = {
+                        "description": "Bad input",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ErrorBody"}
+                            }
+                        },
+                    }
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+@contextmanager
+def _listed_help() -> Iterator[None]:
+    """An unknown article's help, said for HTTP clients rather than the command line."""
+    try:
+        yield
+    except AssistantError as e:
+        if e.status == 404:
+            e.help = "GET /api/articles lists the articles and their ids"
+        raise
+
+
+def _ask(assistant: Assistant, req: AskRequest) -> Answer:
+    history = [t.model_dump() for t in req.history] if req.history else None
+    return assistant.ask(
+        req.question, history=history, top_k=req.top_k, filters=_filters(req.filters)
+    )
+
+
+async def _save(
+    files: list[UploadFile], folder: Path, max_bytes: int
+) -> tuple[list[dict], dict[Path, int]]:
+    """Write each upload under `folder/<n>/<its own name>` (the name gives the title when the
+    article has none); refuse wrong types (415) and oversized files (413) before ingest."""
+    results: list[dict] = []
+    saved: dict[Path, int] = {}
+    for i, f in enumerate(files):
+        name = safe_name(f.filename)
+        result = {"file": name, "status": "failed", "article_id": None, "title": None}
+        result |= {"chunks": 0, "error": None, "code": 400}
+        results.append(result)
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED:
+            result |= {
+                "error": f"{name}: unsupported file type '{suffix or '(none)'}'",
+                "code": 415,
+            }
+            continue
+        path = folder / str(i) / name
+        path.parent.mkdir()
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await f.read(1024 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    break
+                out.write(chunk)
+        if size > max_bytes:
+            shutil.rmtree(path.parent)
+            mb = max_bytes / 1024 / 1024
+            result |= {"error": f"{name}: file is over the {mb:g} MB limit", "code": 413}
+            continue
+        saved[path] = i
+    return results, saved
+
+
+def safe_name(filename: str | None) -> str:
+    """A plain file name from what the client sent: no folders, no control characters."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    return name[:200] or "upload"
 
 
 def seed_if_empty(assistant: Assistant) -> None:
@@ -58,5 +569,19 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     assistant = Assistant(settings=settings)
     seed_if_empty(assistant)
     host, port = host or settings.host, port or settings.port
+    if host not in ("127.0.0.1", "localhost", "::1") and not (
+        settings.api_token and settings.login
+    ):
+        print(
+            f"warning: listening on {host} without ASSISTANT_API_TOKEN and ASSISTANT_LOGIN: "
+            "anyone who can reach it can read, add and remove articles",
+            file=sys.stderr,
+        )
     print(f"serving on http://{host}:{port}", file=sys.stderr)
-    uvicorn.run(create_app(assistant), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(assistant),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,  # open event streams must not hold up a stop
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ from assistant.embedder import Embedder
 from assistant.errors import AssistantError
 from assistant.ingest.pipeline import IngestReport
 from assistant.ingest.pipeline import ingest as run_ingest
-from assistant.retrieve import Retriever
+from assistant.retrieve import Filters, Retriever
 from assistant.store import Store
 from assistant.types import Answer, Article, Citation
 
@@ -95,15 +95,19 @@ class Assistant:
         history: Sequence[dict | tuple] | None = None,
         top_k: int | None = None,
         abstain: bool = True,
+        filters: Filters | Mapping | None = None,
     ) -> Answer:
         """Answer `question`; `history` is the earlier turns ({"role", "content"} dicts or
         (question, answer) pairs), used to make a follow-up stand alone. With `abstain=False`
-        the best-supported answer is given even when its support is below the threshold."""
+        the best-supported answer is given even when its support is below the threshold.
+        `filters` ({"sources", "published_from", "published_to", "article_ids"}) limit the
+        articles the answer may come from."""
         asked = _clean(question)
+        allowed = Filters.parse(filters)
         standalone = condense(asked, history or [])
         q = classify(standalone)
         qvec = self.embedder.embed([standalone])[0]
-        passages = self.retriever.search(standalone, qvec, top_k or self.settings.top_k)
+        passages = self.retriever.search(standalone, qvec, top_k or self.settings.top_k, allowed)
         lexical = self.retriever.lexical()
         draft = extract(
             q, qvec, passages, self.sentence_vectors, lexical.idf, self.settings.min_support

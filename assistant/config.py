@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +35,27 @@ class Settings(BaseSettings):
     top_k: int = Field(16, ge=1, le=100, description="Passages retrieved per question.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
     min_support: float = Field(
-        0.35, ge=0, le=1, description="Below this evidence score the assistant abstains."
+        0.5, ge=0, le=2, description="Below this evidence score the assistant abstains."
     )
     seeds_dir: Path = Field(REPO_ROOT / "seeds", description="Articles `serve` indexes when empty.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port `serve` listens on.")
+    # serve: the web page and HTTP API
+    concurrency: int = Field(
+        2, ge=1, le=64, description="Questions and uploads `serve` works on at the same time."
+    )
+    queue_size: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Requests `serve` keeps waiting beyond those; more get 'busy' (HTTP 503).",
+    )
+    api_token: SecretStr | None = Field(
+        None, description="When set, /api and /v1 require `Authorization: Bearer <token>`."
+    )
+    login: SecretStr | None = Field(
+        None, description="`user:password` the web page asks for; unset: no login."
+    )
 
     @field_validator("collection")
     @classmethod
@@ -48,6 +64,20 @@ class Settings(BaseSettings):
 
         if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9._-]{1,60}[a-zA-Z0-9]", v):
             raise ValueError("use 3-62 characters of letters, digits, '.', '_' or '-'")
+        return v
+
+    @field_validator("api_token", "login", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("login")
+    @classmethod
+    def _login(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            user, colon, password = v.get_secret_value().partition(":")
+            if not (user and colon and password):
+                raise ValueError("use user:password, both non-empty")
         return v
 
     @property

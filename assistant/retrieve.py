@@ -6,10 +6,13 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
+from assistant.errors import AssistantError
 from assistant.store import Store
 from assistant.types import Chunk, Passage
 
@@ -182,6 +185,104 @@ def rrf(rankings: Iterable[Sequence[str]], k: int = RRF_K) -> list[tuple[str, fl
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+FILTER_KEYS = ("sources", "published_from", "published_to", "article_ids")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a question may draw on. Empty fields do not restrict; dates are inclusive
+    YYYYMMDD numbers, and an article without a date is left out when a date bound is set."""
+
+    sources: tuple[str, ...] = ()
+    published_from: int | None = None
+    published_to: int | None = None
+    article_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, filters: Filters | Mapping | None) -> Filters | None:
+        """Filters from {"sources", "published_from", "published_to", "article_ids"} (dates as
+        YYYY-MM-DD); None when nothing restricts. Bad input raises `AssistantError` (400)."""
+        if filters is None or isinstance(filters, Filters):
+            return filters or None
+        if not isinstance(filters, Mapping):
+            raise AssistantError("filters must be an object", help=_FILTER_HELP)
+        unknown = sorted(str(k) for k in set(filters) - set(FILTER_KEYS))
+        if unknown:
+            raise AssistantError(f"unknown filter {unknown[0]!r}", help=_FILTER_HELP)
+        parsed = cls(
+            _strings(filters.get("sources"), "sources"),
+            _day(filters.get("published_from"), "published_from"),
+            _day(filters.get("published_to"), "published_to"),
+            _strings(filters.get("article_ids"), "article_ids"),
+        )
+        lo, hi = parsed.published_from, parsed.published_to
+        if lo is not None and hi is not None and lo > hi:
+            raise AssistantError("published_from is after published_to", help="swap the two dates")
+        return parsed or None
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.article_ids) or self._dated
+
+    @property
+    def _dated(self) -> bool:
+        return self.published_from is not None or self.published_to is not None
+
+    def where(self) -> dict | None:
+        """The same restriction as a Chroma `where` on chunk metadata."""
+        clauses: list[dict] = []
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self._dated:
+            clauses.append({"published_int": {"$gte": self.published_from or 1}})
+        if self.published_to is not None:
+            clauses.append({"published_int": {"$lte": self.published_to}})
+        if self.article_ids:
+            clauses.append({"article_id": {"$in": list(self.article_ids)}})
+        if len(clauses) > 1:
+            return {"$and": clauses}
+        return clauses[0] if clauses else None
+
+    def allows(self, meta: Mapping) -> bool:
+        """Whether a chunk with this metadata passes (the lexical side of `where`)."""
+        day = int(meta.get("published_int") or 0)
+        return (
+            (not self.sources or meta.get("source") in self.sources)
+            and (not self._dated or day >= (self.published_from or 1))
+            and (self.published_to is None or day <= self.published_to)
+            and (not self.article_ids or meta.get("article_id") in self.article_ids)
+        )
+
+
+_FILTER_HELP = (
+    'use {"sources": [..], "published_from": "YYYY-MM-DD", "published_to": "YYYY-MM-DD", '
+    '"article_ids": [..]}, every key optional'
+)
+
+
+def _strings(value: object, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise AssistantError(f"filter {name} must be a list of strings", help=_FILTER_HELP)
+    return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+def _day(value: object, name: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError
+        d = date.fromisoformat(value.strip())
+    except ValueError:
+        raise AssistantError(
+            f"filter {name} must be a date like 2017-06-01, not {value!r}", help=_FILTER_HELP
+        ) from None
+    return d.year * 10000 + d.month * 100 + d.day
+
+
 class Lexical:
     """A BM25 index over every committed chunk, with document frequencies for term weighting."""
 
@@ -191,6 +292,7 @@ class Lexical:
         self.generation = store.generation()
         committed = set(store.article_ids())
         self.ids: list[str] = []
+        self.meta: dict[str, dict] = {}  # chunk id -> what filters look at
         self.articles = committed
         docs: list[list[str]] = []
         df: Counter[str] = Counter()
@@ -199,6 +301,9 @@ class Lexical:
                 continue
             toks = terms(f"{meta['title']}\n{chunk.text}")
             self.ids.append(chunk.id)
+            self.meta[chunk.id] = {
+                k: meta.get(k) for k in ("article_id", "source", "published_int")
+            }
             docs.append(toks)
             df.update(set(toks))
         self.n = len(docs)
@@ -231,16 +336,27 @@ class Retriever:
                 self._lexical = Lexical(self.store)
             return self._lexical
 
-    def search(self, question: str, vector: np.ndarray, k: int) -> list[Passage]:
+    def search(
+        self, question: str, vector: np.ndarray, k: int, filters: Filters | None = None
+    ) -> list[Passage]:
+        """The k best passages; with `filters`, only from the articles they allow (dense search
+        filtered by Chroma, lexical hits filtered by the same metadata)."""
         lexical = self.lexical()
         if not lexical.articles:
             return []
         pool = max(3 * k, 20)
+        where = filters.where() if filters else None
         dense = [
-            (c, m) for c, m in self.store.query(vector, pool) if c.article_id in lexical.articles
+            (c, m)
+            for c, m in self.store.query(vector, pool, where)
+            if c.article_id in lexical.articles
         ]
         found: dict[str, tuple[Chunk, dict]] = {c.id: (c, m) for c, m in dense}
-        lex_ids = lexical.search(terms(question), pool)
+        if filters:
+            hits = lexical.search(terms(question), lexical.n)
+            lex_ids = [i for i in hits if filters.allows(lexical.meta[i])][:pool]
+        else:
+            lex_ids = lexical.search(terms(question), pool)
         missing = [i for i in lex_ids if i not in found]
         for c, m in self.store.get_chunks(missing):
             found[c.id] = (c, m)

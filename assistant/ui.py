@@ -1,76 +1,480 @@
-"""The Gradio chat page. It holds no logic: it calls the same Assistant as the CLI and API."""
+"""The Gradio page. It holds no logic: it calls the same Assistant as the CLI and the HTTP API.
+
+Layout: the conversation and the article library in tabs on the left, the article panel on the
+right. Each [n] in an answer is a link `#cite/<article>/<start>/<end>`; a click on one (caught
+by the panel's own script) opens the article in the panel with that sentence marked and
+scrolled into view. Named endpoints for `gradio_client`: /ask, /articles, /article.
+"""
 
 from __future__ import annotations
 
+import functools
 import html
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
 
 import gradio as gr
 
 from assistant.chat import Assistant
 from assistant.errors import AssistantError
-from assistant.types import Answer
+from assistant.types import Answer, Article
 
 EXAMPLES = ["How many vehicles were destroyed?", "Who claimed the SDF deal?"]
+STREAM_DELAY = 0.03  # seconds between streamed pieces of an answer
+T = TypeVar("T")
+
+CSS = """
+#article .article-body { white-space: pre-wrap; max-height: 62vh; overflow-y: auto;
+  position: relative; line-height: 1.55; padding-right: .5em; }
+#article mark.cited { background: #ffe58a; color: #000; padding: 0 .1em; border-radius: 3px; }
+#article .article-meta { color: var(--body-text-color-subdued); margin-bottom: .6em; }
+#article .placeholder { color: var(--body-text-color-subdued); }
+#chat a.cite { color: var(--link-text-color); text-decoration: none; font-weight: 600;
+  cursor: pointer; }
+#chat .abstained { border-left: 3px solid #d97706; padding-left: .6em; }
+#chat .filtered { color: var(--body-text-color-subdued); }
+"""
+
+# Runs once the panel is on the page: catches clicks on citation links anywhere (capture phase,
+# before the chat's own link handling) and sends them to Python as the panel's click event;
+# after Python sets a new article, scrolls the marked sentence to the upper third of the panel.
+PANEL_JS = r"""
+window.__assistantOpen = (data) => trigger('click', data);
+if (!window.__assistantCites) {
+  window.__assistantCites = true;
+  document.addEventListener('click', (ev) => {
+    const a = ev.target instanceof Element ? ev.target.closest('a.cite') : null;
+    const m = a && (a.getAttribute('href') || '').match(/^#cite\/([\w-]+)\/(\d+)\/(\d+)$/);
+    if (!m) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    window.__assistantOpen({article_id: m[1], start: Number(m[2]), end: Number(m[3])});
+  }, true);
+}
+watch('value', () => {
+  const body = element.querySelector('.article-body');
+  const mark = element.querySelector('mark.cited');
+  if (body && mark) {
+    body.scrollTop = Math.max(0, mark.offsetTop - body.clientHeight / 3);
+    mark.scrollIntoView({block: 'nearest'});
+  }
+});
+"""
+
+PANEL_EMPTY = (
+    '<div class="placeholder">Click a citation number such as <b>[1]</b> in an answer, or an '
+    "article in the library, to read it here.</div>"
+)
 
 
-def render_markdown(answer: Answer) -> str:
-    """The answer, then each citation: the quoted sentence with title, source and date."""
+# -- rendering ------------------------------------------------------------------------------
+def pieces(text: str, words: int = 3) -> Iterator[str]:
+    """`text` in small pieces for streaming; joined, they give `text` back exactly."""
+    tokens = re.findall(r"\S+\s*|\s+", text)
+    for i in range(0, len(tokens), words):
+        yield "".join(tokens[i : i + words])
+
+
+def cite_href(article_id: str, start: int, end: int) -> str:
+    return f"#cite/{article_id}/{start}/{end}"
+
+
+def describe_filters(filters: dict | None) -> str:
+    """'source Daily Planet; from 2020-01-01; 2 chosen articles', or '' when none."""
+    if not filters:
+        return ""
+    parts = []
+    if filters.get("sources"):
+        parts.append("source " + " or ".join(filters["sources"]))
+    if filters.get("published_from"):
+        parts.append(f"from {filters['published_from']}")
+    if filters.get("published_to"):
+        parts.append(f"to {filters['published_to']}")
+    if filters.get("article_ids"):
+        n = len(filters["article_ids"])
+        parts.append(f"{n} chosen article{'s' * (n != 1)}")
+    return "; ".join(parts)
+
+
+def render_markdown(answer: Answer, filters: dict | None = None) -> str:
+    """The answer with each [n] a link to its sentence, then each citation: the quoted sentence
+    with title, source and date. An abstention says so visibly."""
+    only = describe_filters(filters)
+    scope = (
+        f'\n\n<small class="filtered">Searched only: {html.escape(only)}.</small>' if only else ""
+    )
     if answer.abstained:
         return (
-            f"_{html.escape(answer.answer)}_\n\n"
-            "<small>The assistant abstained: no sentence in the articles supports an answer.</small>"
+            f'<div class="abstained"><i>{html.escape(answer.answer)}</i><br><small>'
+            "The assistant abstained: no sentence in the articles supports an answer. Try "
+            "other words, widen the filters, or add articles in the Library tab.</small></div>"
+            + scope
         )
+    links = {
+        c.n: f'<a class="cite" href="{cite_href(c.article_id, c.start, c.end)}" '
+        f'title="Open the article at this sentence">[{c.n}]</a>'
+        for c in answer.citations
+    }
     text = html.escape(answer.answer)
     if answer.short_answer:  # the short answer stands out where the answer states it
         short = html.escape(answer.short_answer)
         text = text.replace(short, f"**{short}**", 1) if short in text else f"**{short}**\n\n{text}"
+    text = re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), text)
     parts = [text]
     for c in answer.citations:
         where = ", ".join(html.escape(x) for x in (c.source, c.published) if x)
         parts.append(
             f'<blockquote class="citation" data-n="{c.n}" data-article="{c.article_id}" '
-            f'data-start="{c.start}" data-end="{c.end}"><b>[{c.n}]</b> '
+            f'data-start="{c.start}" data-end="{c.end}">{links[c.n]} '
             f"\u201c{html.escape(c.quote)}\u201d<br><small><i>{html.escape(c.title)}</i>"
             + (f" \u2014 {where}" if where else "")
             + "</small></blockquote>"
         )
-    return "\n\n".join(parts)
+    return "\n\n".join(parts) + scope
 
 
+def render_article(article: Article, start: int | None = None, end: int | None = None) -> str:
+    """The article for the panel: title, source, date, then its text with the cited span
+    marked (offsets out of range mark nothing)."""
+    text = article.text
+    meta = " \u00b7 ".join(
+        html.escape(x)
+        for x in (article.source, article.published, f"{len(text):,} characters")
+        if x
+    )
+    if start is not None and end is not None and 0 <= start < end <= len(text):
+        body = (
+            html.escape(text[:start])
+            + f'<mark class="cited">{html.escape(text[start:end])}</mark>'
+            + html.escape(text[end:])
+        )
+    else:
+        body = html.escape(text)
+    return (
+        f'<div class="article-view" data-article="{html.escape(article.id)}">'
+        f'<h3 class="article-title">{html.escape(article.title)}</h3>'
+        f'<div class="article-meta">{meta} \u00b7 <code>{html.escape(article.id)}</code></div>'
+        f'<div class="article-body">{body}</div></div>'
+    )
+
+
+def export_markdown(turns: list[dict]) -> str:
+    """The conversation as Markdown: each question, its answer, and the quoted sentences."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# Conversation with the news assistant", "", f"_Exported {now}._"]
+    for t in turns:
+        a = t["answer"]
+        lines += ["", f"## {t['question']}", ""]
+        only = describe_filters(t.get("filters"))
+        if only:
+            lines += [f"_Searched only: {only}._", ""]
+        lines.append(a["answer"] + (" _(abstained)_" if a["abstained"] else ""))
+        for c in a["citations"]:
+            where = ", ".join(x for x in (c["source"], c["published"]) if x)
+            lines += [
+                "",
+                f"> [{c['n']}] \u201c{c['quote']}\u201d",
+                f"> \u2014 *{c['title']}*"
+                + (f", {where}" if where else "")
+                + f" (article `{c['article_id']}`, characters {c['start']}-{c['end']})",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def error_text(e: AssistantError) -> str:
+    return f"**Error:** {html.escape(e.message)}" + (f" ({html.escape(e.help)})" if e.help else "")
+
+
+def library_rows(articles: list[dict]) -> list[list]:
+    return [
+        [a["title"], a["source"] or "", a["published"] or "", f"{a['chars'] or 0:,} chars", a["id"]]
+        for a in articles
+    ]
+
+
+def _friendly(fn: Callable[..., T]) -> Callable[..., T]:
+    """API endpoints: an AssistantError reaches the client as a gr.Error with its help."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except AssistantError as e:
+            raise gr.Error(str(e)) from e
+
+    return wrapper
+
+
+# -- the page -------------------------------------------------------------------------------
 def build(assistant: Assistant) -> gr.Blocks:
+    exports = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+
     def library() -> str:
         status = assistant.status()
         n = status["articles"]
         return f"{n} article{'s' * (n != 1)} indexed ({status['chunks']} chunks, {status['store']} store)"
 
-    def respond(message: str, history: list[dict]):
-        history = list(history or [])
-        try:
-            text = render_markdown(assistant.ask(message, history=history))
-        except AssistantError as e:
-            text = f"**Error:** {html.escape(e.message)}" + (
-                f" ({html.escape(e.help)})" if e.help else ""
-            )
-        history += [{"role": "user", "content": message}, {"role": "assistant", "content": text}]
-        return "", history
-
-    with gr.Blocks(title="News assistant") as page:
-        gr.Markdown(
-            "## News assistant\nAnswers come only from the indexed articles, each with the sentence it rests on."
+    def refresh(sources: list[str] | None, chosen: list[str] | None):
+        """Everything that shows the library, after a change or on load."""
+        articles = assistant.articles()
+        names = sorted({a["source"] for a in articles if a["source"]})
+        options = [(f"{a['title']} ({a['published'] or 'no date'})", a["id"]) for a in articles]
+        ids = {a["id"] for a in articles}
+        return (
+            library(),
+            library_rows(articles),
+            gr.Dropdown(choices=names, value=[s for s in sources or [] if s in names]),
+            gr.Dropdown(choices=options, value=[i for i in chosen or [] if i in ids]),
+            gr.Dropdown(choices=options, value=None),
         )
-        status = gr.Markdown(library())
-        chatbot = gr.Chatbot(label="Conversation", height=520, sanitize_html=True, elem_id="chat")
-        with gr.Row():
-            box = gr.Textbox(
-                placeholder="Ask a question about the articles",
-                show_label=False,
-                scale=8,
-                elem_id="question",
-                autofocus=True,
+
+    def respond(
+        message: str,
+        chat: list[dict],
+        turns: list[dict],
+        sources: list[str] | None,
+        date_from: str,
+        date_to: str,
+        chosen: list[str] | None,
+        request: gr.Request,
+    ):
+        question = (message or "").strip()
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        chat = [*chat, {"role": "user", "content": html.escape(question)}]
+        yield "", [*chat, {"role": "assistant", "content": "\u2026"}], gr.skip(), gr.skip()
+        filters = {
+            "sources": sources or None,
+            "published_from": (date_from or "").strip() or None,
+            "published_to": (date_to or "").strip() or None,
+            "article_ids": chosen or None,
+        }
+        filters = {k: v for k, v in filters.items() if v} or None
+        history = []
+        for t in turns:
+            history += [
+                {"role": "user", "content": t["question"]},
+                {"role": "assistant", "content": t["answer"]["answer"]},
+            ]
+        try:
+            answer = assistant.ask(question, history=history, filters=filters)
+        except AssistantError as e:
+            yield "", [*chat, {"role": "assistant", "content": error_text(e)}], turns, gr.skip()
+            return
+        shown = ""
+        for piece in pieces(answer.answer):
+            shown += piece
+            yield (
+                "",
+                [*chat, {"role": "assistant", "content": html.escape(shown)}],
+                gr.skip(),
+                gr.skip(),
             )
-            send = gr.Button("Ask", variant="primary", scale=1)
-        gr.Examples(EXAMPLES, inputs=box)
-        box.submit(respond, [box, chatbot], [box, chatbot], api_name="ask")
-        send.click(respond, [box, chatbot], [box, chatbot], api_name=False)
-        page.load(library, None, status, api_name=False)
+            time.sleep(STREAM_DELAY)
+        turns = [*turns, {"question": question, "answer": answer.to_dict(), "filters": filters}]
+        folder = exports / (getattr(request, "session_hash", None) or uuid.uuid4().hex)
+        folder.mkdir(exist_ok=True)
+        export = folder / "conversation.md"
+        export.write_text(export_markdown(turns), encoding="utf-8")
+        final = [*chat, {"role": "assistant", "content": render_markdown(answer, filters)}]
+        yield "", final, turns, gr.DownloadButton(value=str(export), interactive=True)
+
+    def open_citation(evt: gr.EventData) -> str:
+        data = getattr(evt, "_data", None) or {}
+        try:
+            article = assistant.article(str(data.get("article_id", "")))
+            start, end = int(data.get("start", -1)), int(data.get("end", -1))
+        except AssistantError as e:
+            return f'<div class="placeholder">{error_text(e)}</div>'
+        except (TypeError, ValueError):
+            return PANEL_EMPTY
+        return render_article(article, start, end)
+
+    def open_row(evt: gr.SelectData) -> str:
+        row = evt.row_value or []
+        try:
+            return render_article(assistant.article(str(row[-1]))) if row else PANEL_EMPTY
+        except AssistantError as e:
+            return f'<div class="placeholder">{error_text(e)}</div>'
+
+    def add_files(files: list[str] | None, progress=gr.Progress()) -> str:  # noqa: B008
+        """Index each uploaded file on its own, so one bad file only fails itself."""
+        lines = []
+        files = files or []
+        for i, path in enumerate(files):
+            name = Path(path).name
+            progress((i, len(files)), desc=f"indexing {name}")
+            for r in assistant.ingest([path]).results:
+                if r.status == "failed":
+                    lines.append(
+                        f"- \u2717 **{html.escape(name)}**: {html.escape(r.message or '')}"
+                    )
+                else:
+                    lines.append(
+                        f"- \u2713 {r.status}: **{html.escape(r.title or name)}** ({html.escape(name)})"
+                    )
+        return "\n".join(lines)
+
+    def remove(article_id: str | None) -> tuple[str, Any]:
+        if not article_id:
+            return "Choose an article to remove.", gr.skip()
+        try:
+            title = assistant.article(article_id).title
+            assistant.remove(article_id)
+        except AssistantError as e:
+            return error_text(e), gr.skip()
+        return f"Removed **{html.escape(title)}**.", PANEL_EMPTY
+
+    def pick_example(evt: gr.SelectData) -> str:
+        return evt.value["text"]
+
+    def clear():
+        return [], [], gr.DownloadButton(value=None, interactive=False), PANEL_EMPTY
+
+    with gr.Blocks(
+        title="News assistant", analytics_enabled=False, delete_cache=(3600, 3600)
+    ) as page:
+        turns = gr.State([])
+        gr.Markdown(
+            "## News assistant\nAnswers come only from the indexed articles, each with the "
+            "sentence it rests on. Click a number such as [1] to read that sentence in its article."
+        )
+        status = gr.Markdown(library(), elem_id="status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3), gr.Tabs():
+                with gr.Tab("Ask", id="ask"):
+                    chatbot = gr.Chatbot(
+                        label="Conversation",
+                        height=520,
+                        sanitize_html=True,
+                        elem_id="chat",
+                        buttons=["copy", "copy_all"],
+                        examples=[{"text": q} for q in EXAMPLES],
+                        placeholder="Ask about the articles, or pick an example.",
+                        feedback_options=None,
+                    )
+                    with gr.Row():
+                        box = gr.Textbox(
+                            placeholder="Ask a question about the articles",
+                            show_label=False,
+                            scale=8,
+                            elem_id="question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    with gr.Accordion("Filters", open=False, elem_id="filters"):
+                        with gr.Row():
+                            sources = gr.Dropdown(
+                                label="Sources", multiselect=True, elem_id="filter-sources"
+                            )
+                            chosen = gr.Dropdown(
+                                label="Only these articles",
+                                multiselect=True,
+                                elem_id="filter-articles",
+                            )
+                        with gr.Row():
+                            date_from = gr.Textbox(
+                                label="Published from",
+                                placeholder="YYYY-MM-DD",
+                                elem_id="filter-from",
+                            )
+                            date_to = gr.Textbox(
+                                label="Published to",
+                                placeholder="YYYY-MM-DD",
+                                elem_id="filter-to",
+                            )
+                    with gr.Row():
+                        export = gr.DownloadButton(
+                            "Export conversation (.md)",
+                            interactive=False,
+                            size="sm",
+                            elem_id="export",
+                        )
+                        reset = gr.Button("New conversation", size="sm", elem_id="reset")
+                with gr.Tab("Library", id="library") as library_tab:
+                    upload = gr.File(
+                        label="Add articles: .txt .md .html .pdf .docx (several at once)",
+                        file_count="multiple",
+                        elem_id="upload",
+                    )
+                    upload_result = gr.Markdown(elem_id="upload-result")
+                    table = gr.Dataframe(
+                        headers=["Title", "Source", "Published", "Size", "Id"],
+                        interactive=False,
+                        wrap=True,
+                        column_widths=["38%", "18%", "14%", "13%", "17%"],
+                        elem_id="library",
+                        label="Indexed articles (click a row to read it)",
+                    )
+                    with gr.Row():
+                        to_remove = gr.Dropdown(
+                            label="Article to remove", elem_id="remove-choice", scale=4
+                        )
+                        remove_btn = gr.Button("Remove", variant="stop", scale=1)
+                        refresh_btn = gr.Button("Refresh", scale=1)
+            with gr.Column(scale=2):
+                panel = gr.HTML(
+                    PANEL_EMPTY,
+                    elem_id="article",
+                    js_on_load=PANEL_JS,
+                    container=True,
+                    padding=True,
+                    label="Article",
+                )
+
+        ask_inputs = [box, chatbot, turns, sources, date_from, date_to, chosen]
+        ask_outputs = [box, chatbot, turns, export]
+        shown = [status, table, sources, chosen, to_remove]
+        private = {"api_visibility": "private"}
+        heavy = {"concurrency_id": "assistant", **private}
+        box.submit(respond, ask_inputs, ask_outputs, **heavy)
+        send.click(respond, ask_inputs, ask_outputs, **heavy)
+        chatbot.example_select(pick_example, None, box, **private, queue=False).then(
+            respond, ask_inputs, ask_outputs, **heavy
+        )
+        reset.click(clear, None, [chatbot, turns, export, panel], **private, queue=False)
+        chatbot.clear(clear, None, [chatbot, turns, export, panel], **private, queue=False)
+        panel.click(open_citation, None, panel, **private)
+        table.select(open_row, None, panel, **private)
+        upload.upload(add_files, upload, upload_result, **heavy).then(
+            refresh, [sources, chosen], shown, **private
+        ).then(lambda: None, None, upload, **private)
+        remove_btn.click(remove, to_remove, [upload_result, panel], **private).then(
+            refresh, [sources, chosen], shown, **private
+        )
+        for event in (refresh_btn.click, library_tab.select, page.load):
+            event(refresh, [sources, chosen], shown, **private)
+
+        @_friendly
+        def ask(
+            question: str,
+            history: list[dict] | None = None,
+            filters: dict | None = None,
+        ) -> dict:
+            """Answer a question about the articles: the answer contract (see the README).
+            history: earlier turns [{"role", "content"}]; filters: {"sources",
+            "published_from", "published_to", "article_ids"}."""
+            return assistant.ask(question, history=history or None, filters=filters).to_dict()
+
+        @_friendly
+        def articles() -> list[dict]:
+            """Metadata of every indexed article (no text)."""
+            return [{k: v for k, v in a.items() if k != "path"} for a in assistant.articles()]
+
+        @_friendly
+        def article(article_id: str) -> dict:
+            """One article: metadata and the text citation offsets point into."""
+            a = assistant.article(article_id)
+            return {**{k: v for k, v in a.meta().items() if k != "path"}, "text": a.text}
+
+        gr.api(ask, api_name="ask", concurrency_id="assistant")
+        gr.api(articles, api_name="articles")
+        gr.api(article, api_name="article")
     return page

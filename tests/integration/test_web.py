@@ -1,4 +1,9 @@
-"""The web page in a real browser: Debian's chromium driven by Playwright (no browser download)."""
+"""The web page in a real browser: Debian's chromium driven by Playwright (no browser download).
+
+One `assistant serve` for the module, started on a loopback port with an empty index (it indexes
+seeds/ itself). The tests run in order and share its library: ask, open a citation, upload,
+ask about the upload, filter, export, remove.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import json
 import os
 import subprocess
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,26 +24,52 @@ pytestmark = pytest.mark.integration
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO_ROOT / "test-output" / "screenshots"
+HARBOUR = """---
+title: Harbour bridge reopens after repairs
+source: Coastal Herald
+published: 2023-03-14
+---
+The harbour bridge reopened on Tuesday after eight months of repairs.
+
+Engineers replaced 412 steel cables during the closure, the city's transport office said.
+
+The repairs cost 63 million euros, paid jointly by the city and the regional government.
+"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    """`assistant serve` on a loopback port with an empty index: it indexes seeds/ itself."""
+@contextmanager
+def serving(folder: Path, **settings: str) -> Iterator[str]:
+    """`assistant serve` on a loopback port, run from `folder`, with its index, Gradio's cache
+    and its log there; `settings` are extra ASSISTANT_* variables. Yields the base URL."""
     port = free_port()
-    index = tmp_path_factory.mktemp("web") / "index"
-    proc = subprocess.Popen(
-        [str(BIN / "assistant"), "serve", "--port", str(port)],
-        env=env(ASSISTANT_INDEX_DIR=str(index)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = folder / "server.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [str(BIN / "assistant"), "serve", "--port", str(port)],
+            cwd=folder,
+            env=env(
+                ASSISTANT_INDEX_DIR=str(folder / "index"),
+                GRADIO_TEMP_DIR=str(folder / "gradio"),
+                **settings,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/healthz", proc, timeout=180)
+        try:
+            wait_http(f"{url}/healthz", proc, timeout=180)
+        except (RuntimeError, TimeoutError) as e:
+            raise RuntimeError(f"{e}\n{log.read_text()}") from e
         yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("web")) as url:
+        yield url
 
 
 def test_health_and_api_answer_over_http(server: str):
@@ -78,40 +111,142 @@ def browser():
         b.close()
 
 
+@pytest.fixture
+def page(server: str, browser):
+    context = browser.new_context(viewport={"width": 1300, "height": 950}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.wait_for_selector("#question textarea")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield page
+    context.close()
+
+
 def ask(page, question: str) -> None:
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
 
 
-def test_the_page_answers_with_cited_sentences(server: str, browser):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.goto(server)
-    page.wait_for_selector("#question textarea", timeout=60_000)
-    assert "1 article indexed" in page.content()
+def answers(page, n: int) -> None:
+    """Wait until the chat holds `n` finished answers (cited or abstained)."""
+    page.wait_for_function(
+        "n => document.querySelectorAll("
+        "'#chat blockquote.citation:first-of-type, #chat .abstained').length >= n",
+        arg=n,
+    )
 
+
+def open_citation(page, n: int = -1) -> str:
+    """Click the last answer's [1] (or the nth link) and return the panel's marked sentence
+    once it is scrolled into view of the panel."""
+    page.locator("#chat a.cite").nth(n).click()
+    mark = page.locator("#article mark.cited")
+    mark.wait_for()
+    page.wait_for_function(
+        """() => {
+          const m = document.querySelector('#article mark.cited').getBoundingClientRect();
+          const b = document.querySelector('#article .article-body').getBoundingClientRect();
+          return m.top >= b.top && m.bottom <= b.bottom && m.top < window.innerHeight;
+        }"""
+    )
+    return mark.inner_text()
+
+
+def test_the_page_answers_with_cited_sentences_and_opens_them(page):
+    assert "1 article indexed" in page.locator("#status").inner_text()
     ask(page, "how many vehicles were destroyed?")
+    answers(page, 1)
     quote = page.locator("#chat blockquote.citation").first
-    quote.wait_for(timeout=60_000)
     assert "36 vehicles, eight fuel trucks, and 17 pickups" in quote.inner_text()
     assert "Russian airstrikes hit Daesh convoy" in quote.inner_text()
     assert "Iran Press TV" in quote.inner_text() and "2017-06-01" in quote.inner_text()
     assert "36 vehicles" in page.locator("#chat strong").first.inner_text()
     page.screenshot(path=str(SHOTS / "seed-vehicles.png"), full_page=True)
 
+    marked = open_citation(page, 0)
+    assert marked.startswith("The airstrikes also destroyed 36 vehicles")
+    panel = page.locator("#article").inner_text()
+    assert "Russian airstrikes hit Daesh convoy" in panel
+    assert "Iran Press TV" in panel and "2017-06-01" in panel
+    page.screenshot(path=str(SHOTS / "citation-opened.png"), full_page=True)
+
     ask(page, "who claimed the SDF deal?")
-    page.wait_for_function(
-        "document.querySelectorAll('#chat blockquote.citation').length >= 2", timeout=60_000
-    )
+    answers(page, 2)
     last = page.locator("#chat blockquote.citation").last.inner_text()
     assert "According to Russian sources" in last
+    assert open_citation(page).startswith("According to Russian sources")
     page.screenshot(path=str(SHOTS / "seed-sdf.png"), full_page=True)
 
     ask(page, "who won the 2018 football world cup?")
-    page.wait_for_function(
-        "document.querySelector('#chat').innerText.includes('I could not find this')",
-        timeout=60_000,
-    )
+    answers(page, 3)
+    note = page.locator("#chat .abstained").last.inner_text()
+    assert "I could not find this" in note and "The assistant abstained" in note
     page.screenshot(path=str(SHOTS / "abstained.png"), full_page=True)
-    page.close()
+
+    with page.expect_download() as download:
+        page.locator("#export").click()
+    exported = Path(download.value.path()).read_text()
+    assert download.value.suggested_filename == "conversation.md"
+    assert "## how many vehicles were destroyed?" in exported
+    assert "> [1] \u201cThe airstrikes also destroyed 36 vehicles" in exported
+    assert "## who won the 2018 football world cup?" in exported and "_(abstained)_" in exported
+
+
+def test_an_example_question_is_asked_on_an_empty_chat(page):
+    page.get_by_text("Who claimed the SDF deal?").click()
+    answers(page, 1)
+    assert "Russian sources" in page.locator("#chat").inner_text()
+
+
+def test_upload_articles_then_ask_about_one(page, tmp_path: Path):
+    good, bad = tmp_path / "harbour.md", tmp_path / "tool.exe"
+    good.write_text(HARBOUR)
+    bad.write_bytes(b"MZ\x00\x00binary")
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#upload input[type=file]").set_input_files([str(good), str(bad)])
+    result = page.locator("#upload-result")
+    page.wait_for_function(
+        "document.querySelector('#upload-result').innerText.includes('tool.exe:')"
+    )
+    assert "added: Harbour bridge reopens after repairs (harbour.md)" in result.inner_text()
+    assert "unsupported file type '.exe'" in result.inner_text()
+    page.wait_for_function("document.querySelector('#status').innerText.includes('2 articles')")
+    table = page.locator("#library").inner_text()
+    assert "Harbour bridge reopens after repairs" in table and "Coastal Herald" in table
+    assert "2023-03-14" in table
+    page.screenshot(path=str(SHOTS / "library-upload.png"), full_page=True)
+
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "how many steel cables were replaced?")
+    answers(page, 1)
+    assert "412 steel cables" in page.locator("#chat blockquote.citation").last.inner_text()
+    assert open_citation(page).startswith("Engineers replaced 412 steel cables")
+    assert "Coastal Herald" in page.locator("#article .article-meta").inner_text()
+    page.screenshot(path=str(SHOTS / "uploaded-article-answer.png"), full_page=True)
+
+
+def test_filters_limit_the_articles_an_answer_comes_from(page):
+    page.locator("#filters").get_by_text("Filters").click()
+    page.locator("#filter-sources input").click()
+    page.get_by_role("option", name="Coastal Herald").click()
+    page.keyboard.press("Escape")
+    ask(page, "how many vehicles were destroyed?")  # only the seed article says
+    answers(page, 1)
+    chat = page.locator("#chat").inner_text()
+    assert "The assistant abstained" in chat and "Searched only: source Coastal Herald" in chat
+    ask(page, "how much did the repairs cost?")
+    answers(page, 2)
+    assert "63 million euros" in page.locator("#chat blockquote.citation").last.inner_text()
+    page.screenshot(path=str(SHOTS / "filtered.png"), full_page=True)
+
+
+def test_remove_an_article_from_the_library(page):
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="Harbour bridge reopens after repairs (2023-03-14)").click()
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_function("document.querySelector('#status').innerText.includes('1 article ')")
+    assert "Removed Harbour bridge" in page.locator("#upload-result").inner_text()
+    assert "Harbour bridge" not in page.locator("#library").inner_text()
