@@ -160,9 +160,7 @@ class Assistant:
             pieces.append(f"{shown} [{numbers[key]}]")
         if not citations:
             return Answer(question, ABSTAIN, None, True, [])
-        text = pieces[0] + "."
-        if len(pieces) > 1:
-            text += " Also reported: " + "; ".join(pieces[1:]) + "."
+        text = "; ".join(pieces) + "."
         return Answer(question, text, draft.short_answer, False, citations)
 
 

@@ -126,8 +126,8 @@ def answer(
     support = best.score * (FIT_SUPPORT[best.fit] if q.kind not in ("what", "why", "yesno") else 1)
     short = _short(q, best.text, qterms)
     parts: list[tuple[str, Candidate]] = [(short.text if short else best.text, best)]
-    if q.kind == "count" and short:
-        parts += _more_counts(q, best, ranked)
+    if q.kind == "count" and short and not q.wants_total:
+        parts = _more_counts(q, best, ranked, qterms, min_support)
     return Draft(short.text if short else None, parts, support < min_support, best, support)
 
 
@@ -197,20 +197,42 @@ def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | No
 
 
 def _more_counts(
-    q: Question, best: Candidate, ranked: list[Candidate]
+    q: Question, best: Candidate, ranked: list[Candidate], qterms: set[str], min_support: float
 ) -> list[tuple[str, Candidate]]:
-    """Counts of other events or items that answer the same question, each with its sentence.
-    Listed, never added up."""
-    more: list[tuple[str, Candidate]] = []
-    _, others = spans.best_count(best.text, q.unit)
-    if others:
-        more.append((", ".join(s.text for s in others), best))
-    for c in ranked[1:6]:
-        if c is best or c.score < 0.8 * best.score or not c.fit:
-            continue
+    """'How many' over several events: each count with when it happened, each with its own
+    sentence ('36 vehicles, eight fuel trucks, 17 pickups on Monday [1]; 32 pick-up trucks on
+    May 25 [2]'). Listed, never added up. Another sentence joins when it would be an answer
+    by itself (its score reaches `min_support`). The first part replaces the bare short answer."""
+    short, others = spans.best_count(best.text, q.unit)
+    listed = spans.listed_with(best.text, short, others)
+    first = ", ".join(s.text for s in [short, *(s for s in listed if s is not short)])
+    parts = [(_dated(first, best), best)]
+    if spans.dates(q.text):  # the question names its event's time: other events are not asked
+        return parts
+    for c in ranked[1:8]:
+        if c.score < min_support:
+            break
         span, _ = spans.best_count(c.text, q.unit)
-        when = spans.dates(c.text)
-        label = f"{span.text} ({when[0].text})" if when and span else span.text if span else None
-        if label:
-            more.append((label, c))
-    return more
+        unit = set(terms(spans.unit_of(span))) if span else set()
+        if span and (unit & set(q.unit) if unit else spans.counted_by(c.text, span, qterms)):
+            if (
+                c.passage.chunk.article_id == best.passage.chunk.article_id
+                and c.start == best.start
+            ):
+                continue
+            parts.append((_dated(span.text, c), c))
+    return parts
+
+
+def _dated(counts: str, c: Candidate) -> str:
+    """Counts with the time the sentence (or the one before it) places them in."""
+    when = next(
+        (
+            d
+            for text in (c.text, c.before)
+            for d in spans.dates(text)
+            if " " in d.text and d.text.split()[0].lower() in ("on", "in", "since", "during", "by")
+        ),
+        None,
+    )
+    return f"{counts} {when.text[0].lower()}{when.text[1:]}" if when else counts

@@ -140,6 +140,20 @@ def best_count(sentence: str, unit: tuple[str, ...]) -> tuple[Span | None, list[
     return best, [s for s in spans if s is not best]
 
 
+def listed_with(sentence: str, span: Span, others: list[Span]) -> list[Span]:
+    """The span and the counts listed with it ('36 vehicles, eight fuel trucks, and 17
+    pickups'), in sentence order; counts elsewhere in the sentence count something else."""
+    chain = sorted([span, *others], key=lambda s: s.start)
+    i = chain.index(span)
+    lo = hi = i
+    joined = re.compile(r"\s*(?:,\s*)?(?:(?:and|or)\s+)?")
+    while lo > 0 and joined.fullmatch(sentence[chain[lo - 1].end : chain[lo].start]):
+        lo -= 1
+    while hi < len(chain) - 1 and joined.fullmatch(sentence[chain[hi].end : chain[hi + 1].start]):
+        hi += 1
+    return chain[lo : hi + 1]
+
+
 def unit_matches(span: Span, unit: tuple[str, ...]) -> bool:
     """A count without a unit ('as many as 120') may be the asked one; one with another unit not."""
     counted = unit_of(span)

@@ -27,7 +27,7 @@ def test_how_many_vehicles(seeded):
     answer = seeded.ask("how many vehicles were destroyed?")
     assert not answer.abstained
     assert answer.short_answer == "36 vehicles"
-    assert answer.answer.startswith("36 vehicles [1]")
+    assert answer.answer.startswith("36 vehicles, eight fuel trucks, 17 pickups on Monday [1]")
     assert "36 vehicles" in answer.citations[0].quote
     assert answer.citations[0].title.startswith("Russian airstrikes hit Daesh convoy")
     assert answer.citations[0].source == "Iran Press TV"
