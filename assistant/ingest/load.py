@@ -352,7 +352,11 @@ def _strip_tags(html: str) -> tuple[str, str]:
 
 
 def _pdf(data: bytes, name: str) -> tuple[dict[str, str], str]:
+    import logging
+
     from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken file gets our one-line error
 
     try:
         reader = PdfReader(io.BytesIO(data))
