@@ -16,6 +16,7 @@ from assistant.store import Store
 from assistant.types import Article, Chunk
 
 EMBED_BATCH_CHUNKS = 256  # chunks embedded and written together
+CHECK_BATCH_FILES = 256  # files loaded, then checked against the store in one call
 
 
 @dataclass
@@ -85,35 +86,43 @@ def ingest(
     files, errors = collect(paths)
     report = IngestReport(list(errors))
     pending: list[tuple[Article, list[Chunk], list[str], FileResult]] = []
+    seen: set[str] = set()  # ids written or pending in this run: a second copy is unchanged
+    window: list[tuple[Path, Article | FileResult]] = []
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     bar = _bar(len(files), progress)
     try:
-        for path in files:
-            bar.update(1)
-            try:
-                doc = load_document(path, max_bytes)
-            except AssistantError as e:
-                report.results.append(FileResult(str(path), "failed", message=e.message))
-                continue
-            article = to_article(doc, path)
-            result = FileResult(str(path), "added", article.id, article.title)
-            report.results.append(result)
-            if article.id in store.existing([article.id]) or any(
-                a.id == article.id for a, *_ in pending
-            ):
-                result.status = "unchanged"
-                continue
-            chunks, texts = chunk_article(
-                article, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
-            )
-            result.chunks = len(chunks)
-            pending.append((article, chunks, texts, result))
-            if sum(len(c) for _, c, _, _ in pending) >= EMBED_BATCH_CHUNKS:
-                _flush(pending, store, embedder)
+        for lo in range(0, len(files), CHECK_BATCH_FILES):
+            window = [(path, _load(path, max_bytes)) for path in files[lo : lo + CHECK_BATCH_FILES]]
+            bar.update(len(window))
+            # one round trip per window instead of one per file (re-ingest is mostly this)
+            ids = dict.fromkeys(a.id for _, a in window if isinstance(a, Article))
+            stored = store.existing(list(ids))  # Chroma refuses a repeated id
+            for path, loaded in window:
+                if isinstance(loaded, FileResult):
+                    report.results.append(loaded)
+                    continue
+                article = loaded
+                result = FileResult(str(path), "added", article.id, article.title)
+                report.results.append(result)
+                if article.id in stored or article.id in seen:
+                    result.status = "unchanged"
+                    continue
+                seen.add(article.id)
+                chunks, texts = chunk_article(
+                    article, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
+                )
+                result.chunks = len(chunks)
+                pending.append((article, chunks, texts, result))
+                if sum(len(c) for _, c, _, _ in pending) >= EMBED_BATCH_CHUNKS:
+                    _flush(pending, store, embedder)
         _flush(pending, store, embedder)
     except AssistantError as e:  # the store went away: what was not written is reported failed
         for *_, result in pending:
             result.status, result.message = "failed", f"{result.path}: {e.message}"
+        done = {r.path for r in report.results}
+        report.results += [  # load errors of the window being processed keep their message
+            x for _, x in window if isinstance(x, FileResult) and x.path not in done
+        ]
         done = {r.path for r in report.results}
         report.results += [
             FileResult(str(f), "failed", message=f"{f}: not ingested: {e.message}")
@@ -123,6 +132,13 @@ def ingest(
     finally:
         bar.close()
     return report
+
+
+def _load(path: Path, max_bytes: int) -> Article | FileResult:
+    try:
+        return to_article(load_document(path, max_bytes), path)
+    except AssistantError as e:
+        return FileResult(str(path), "failed", message=e.message)
 
 
 def _flush(pending: list, store: Store, embedder: Embedder) -> None:

@@ -1,0 +1,1 @@
+"""Performance runs that print figures (not pass/fail tests): `python -m benchmarks.run`."""
