@@ -141,43 +141,6 @@ def _object_verb(text: str) -> str | None:
     return stem(verb)
 
 
-_SUBJECT_Q = re.compile(
-    r"^\s*(?:who|whom|what|which \w+)\s+(?:(?:is|are|was|were|has|have|had|will|would|could|can|"
-    r"also|being|been)\s+)*(?P<verb>[a-z][\w-]*)",
-    re.I,
-)
-_OBJECT_Q = re.compile(  # "what were the pickups carrying?" ("what did X do?" forms misfire)
-    r"^\s*what\s+(?:were|was|are|is)\s+.+?\s(?P<ing>[a-z][\w-]*ing)\s*\??\s*$", re.I
-)
-
-
-_PREPOSITION_Q = re.compile(
-    r"^\s*(?:who|whom|what|which \w+)\b.*?\s(?P<prep>with|to|for|from|by|against|into)\s*"
-    r"(?:,[^?]*)?\??\s*$",
-    re.I,
-)
-
-
-def _preposition(text: str) -> str | None:
-    m = _PREPOSITION_Q.match(text)
-    return m.group("prep").lower() if m else None
-
-
-def _verb(text: str) -> str | None:
-    m = _SUBJECT_Q.match(text)
-    if not m or m.group("verb").lower() in STOPWORDS:
-        return None
-    return stem(m.group("verb").lower())
-
-
-def _object_verb(text: str) -> str | None:
-    m = _OBJECT_Q.match(text)
-    verb = m and m.group("ing").lower()
-    if not verb or verb in STOPWORDS:
-        return None
-    return stem(verb)
-
-
 _ANCHOR = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'-]*|\d[\d,.]*)")
 
 
