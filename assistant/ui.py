@@ -151,7 +151,8 @@ def render_article(article: Article, start: int | None = None, end: int | None =
     if start is not None and end is not None and 0 <= start < end <= len(text):
         body = (
             html.escape(text[:start])
-            + f'<mark class="cited">{html.escape(text[start:end])}</mark>'
+            + f'<mark class="cited" data-start="{start}" data-end="{end}">'
+            + f"{html.escape(text[start:end])}</mark>"
             + html.escape(text[end:])
         )
     else:

@@ -98,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
         "--ceiling-fraction",
         type=float,
         default=1.0,
-        help="re-embed this share of the recorded embed calls for the ceiling (time scaled up)",
+        help="replay this share of the pipeline's embed calls for the ceiling (time scaled up); "
+        "0: no ceiling",
     )
     p.add_argument("--batch-size", type=int, default=64, help="embedder batch size")
     p.add_argument(
@@ -154,14 +155,12 @@ def _run_size(
     ingest_params = {
         "files": str(files),
         "index_dir": str(index),
-        "spill": str(d / "embedded.jsonl"),
         "ceiling_fraction": args.ceiling_fraction,
         "batch_size": args.batch_size,
         "embedder": args.embedder,
     }
     if step("ingest", lambda: _ingest_figures(_child("ingest", ingest_params, d))) is None:
         return out
-    (d / "embedded.jsonl").unlink(missing_ok=True)
     query = {"questions": questions, "repeats": args.repeats, "embedder": args.embedder}
     step("query_embedded", _child, "query", {**query, "index_dir": str(index)}, d)
     if not args.no_cold_start:
@@ -185,7 +184,7 @@ def _ingest_figures(r: dict) -> dict:
     r["chunks_per_s"] = round(r["chunks"] / s, 1) if s else None
     r["ceiling_articles_per_s"] = round(r["articles_added"] / ceiling, 2) if ceiling else None
     r["ceiling_chunks_per_s"] = round(r["chunks"] / ceiling, 1) if ceiling else None
-    r["ratio_to_ceiling"] = round(ceiling / s, 3) if s else None  # same texts: time ratio
+    r["ratio_to_ceiling"] = round(ceiling / s, 3) if s and ceiling else None  # same texts
     r["embed_share"] = round(r["embed_in_pipeline_s"] / s, 3) if s else None
     return r
 

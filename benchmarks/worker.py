@@ -111,67 +111,67 @@ def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
 
 
 class Recording:
-    """Wraps an embedder, noting what the pipeline asks it to embed (texts spilled to a JSONL
-    file, one line per call, so memory stays flat) and how long each call takes."""
+    """Wraps the pipeline's embedder: counts what it is asked to embed and, for every k-th call,
+    embeds the same texts again right away (the ceiling: the model alone, same texts, same
+    batch size, under the same load as the pipeline's own call a moment before). The caller
+    takes the replay time out of the ingest time."""
 
-    def __init__(self, inner: Embedder, spill: Path) -> None:
+    def __init__(self, inner: Embedder, fraction: float) -> None:
         self.inner = inner
-        self.spill = spill.open("w")
+        self.every = max(1, round(1 / fraction)) if fraction > 0 else 0
         self.recording = True
-        self.calls = 0
-        self.texts = 0
-        self.chars = 0
-        self.seconds = 0.0
+        self.calls = self.texts = self.chars = 0
+        self.seconds = 0.0  # the pipeline's embed calls
+        self.replay_seconds = 0.0  # the ceiling's, for the replayed calls
+        self.replayed_chars = 0
+        self.replayed_own_seconds = 0.0  # the pipeline's own time for those same calls
 
     def __getattr__(self, name: str) -> Any:  # name, dim, count_tokens, batch_size, ...
         return getattr(self.inner, name)
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        start = time.perf_counter()
-        vectors = self.inner.embed(texts, progress)
-        seconds = time.perf_counter() - start
+        seconds, vectors = timed(lambda: self.inner.embed(texts, progress))
         if self.recording and len(texts):
-            self.spill.write(json.dumps(list(texts)) + "\n")
+            chars = sum(map(len, texts))
             self.calls += 1
             self.texts += len(texts)
-            self.chars += sum(map(len, texts))
+            self.chars += chars
             self.seconds += seconds
+            if self.every and (self.calls - 1) % self.every == 0:
+                self.replay_seconds += timed(lambda: self.inner.embed(texts))[0]
+                self.replayed_chars += chars
+                self.replayed_own_seconds += seconds
         return vectors
 
-
-def replay(embedder: Embedder, spill: Path, fraction: float) -> dict:
-    """The ceiling: the model alone embedding the recorded calls again, same texts, same batch
-    size. With fraction < 1 only every k-th call is embedded and the time is scaled up by the
-    share of characters embedded (an estimate, reported as such)."""
-    step = max(1, round(1 / fraction))
-    seconds, texts, chars, total_chars = 0.0, 0, 0, 0
-    with spill.open() as f:
-        for i, line in enumerate(f):
-            batch = json.loads(line)
-            n = sum(map(len, batch))
-            total_chars += n
-            if i % step == 0:
-                dt, _ = timed(lambda b=batch: embedder.embed(b))
-                seconds, texts, chars = seconds + dt, texts + len(batch), chars + n
-    scale = total_chars / chars if chars else 1.0
-    return {
-        "seconds": round(seconds * scale, 3),
-        "measured_seconds": round(seconds, 3),
-        "sampled_fraction": round(chars / total_chars, 4) if total_chars else 0.0,
-    }
+    def ceiling(self) -> dict:
+        """The model-alone time for everything embedded, scaled up by characters from the
+        replayed calls when not every call was replayed (an estimate: see the fraction)."""
+        share = self.replayed_chars / self.chars if self.chars else 0.0
+        return {
+            "mode": "paired",
+            "seconds": round(self.replay_seconds / share, 3) if share else None,
+            "measured_seconds": round(self.replay_seconds, 3),
+            "sampled_fraction": round(share, 4),
+            # the pipeline's own time for the replayed calls over the replay's: about 1 when
+            # nothing in the ingest process slows the model down
+            "own_over_replay": (
+                round(self.replayed_own_seconds / self.replay_seconds, 3)
+                if self.replay_seconds
+                else None
+            ),
+        }
 
 
 # -- jobs --------------------------------------------------------------------------------------
 def ingest_job(p: dict) -> dict:
-    """Ingest the files end to end through Assistant.ingest, then again (unchanged), then the
-    ceiling: the embedder alone on what the pipeline embedded."""
+    """Ingest the files end to end through Assistant.ingest (with the paired ceiling, whose
+    replays are taken out of the ingest time), then again, unchanged."""
     from assistant import Assistant
 
     files = Path(p["files"]).read_text().splitlines()
-    spill = Path(p["spill"])
     inner = make_embedder(p.get("embedder", "model"), p.get("batch_size", 64))
     model_s, _ = timed(lambda: (inner.tokenizer, inner.embed(["warm up"])))
-    embedder = Recording(inner, spill)
+    embedder = Recording(inner, p.get("ceiling_fraction", 1.0))
     assistant = Assistant(settings=Settings(index_dir=Path(p["index_dir"])), embedder=embedder)  # type: ignore[arg-type]
     store_s = [0.0]
     add = assistant.store.add
@@ -183,13 +183,12 @@ def ingest_job(p: dict) -> dict:
     assistant.store.add = timed_add  # type: ignore[method-assign]
     rss_before = rss_mb()
     with RssSampler(p.get("rss_interval", 1.0)) as sampler:
-        ingest_s, report = timed(lambda: assistant.ingest(files))
+        wall_s, report = timed(lambda: assistant.ingest(files))
+    ingest_s = wall_s - embedder.replay_seconds
     peak = rss_mb("VmHWM")
     embedder.recording = False
-    embedder.spill.close()
     status = assistant.status()
     reingest_s, again = timed(lambda: assistant.ingest(files))
-    ceiling = replay(inner, spill, p.get("ceiling_fraction", 1.0))
     counts = report.to_dict()
     return {
         "files": len(files),
@@ -207,7 +206,8 @@ def ingest_job(p: dict) -> dict:
         "ingest_s": round(ingest_s, 2),
         "embed_in_pipeline_s": round(embedder.seconds, 2),
         "store_add_s": round(store_s[0], 2),
-        "ceiling": ceiling,
+        "other_s": round(ingest_s - embedder.seconds - store_s[0], 2),
+        "ceiling": embedder.ceiling(),
         "reingest_s": round(reingest_s, 3),
         "reingest_added": again.to_dict()["added"],
         "rss_before_mb": round(rss_before, 1),

@@ -141,8 +141,14 @@ def answers(page, n: int) -> None:
 def open_citation(page, n: int = -1) -> str:
     """Click the last answer's [1] (or the nth link) and return the panel's marked sentence
     once it is scrolled into view of the panel."""
-    page.locator("#chat a.cite").nth(n).click()
-    mark = page.locator("#article mark.cited")
+    link = page.locator("#chat a.cite").nth(n)
+    article, start, end = link.get_attribute("href").split("/")[1:]
+    link.click()
+    # the panel may still show the previous citation: wait for this one's article and span
+    mark = page.locator(
+        f'#article .article-view[data-article="{article}"] '
+        f'mark.cited[data-start="{start}"][data-end="{end}"]'
+    )
     mark.wait_for()
     page.wait_for_function(
         """() => {

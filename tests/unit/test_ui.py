@@ -45,7 +45,7 @@ def test_an_abstention_is_visible_and_names_the_filters():
 
 def test_the_panel_marks_the_cited_span_and_escapes_the_rest():
     html = render_article(ARTICLE, START, END)
-    marked = re.search(r'<mark class="cited">(.*?)</mark>', html).group(1)
+    marked = re.search(r'<mark class="cited"[^>]*>(.*?)</mark>', html).group(1)
     assert marked == "The &lt;b&gt;cited&lt;/b&gt; one &amp; more."
     assert "Src &amp; Co \u00b7 2020-01-02" in html and "<code>a1b2</code>" in html
     assert "<mark" not in render_article(ARTICLE, 5, 500)  # offsets out of range mark nothing
