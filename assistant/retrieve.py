@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import math
 import re
+import shutil
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
 from assistant.errors import AssistantError
 from assistant.store import Store
 from assistant.types import Chunk, Passage
+
+log = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al. (2009); dampens the weight of top ranks
 
@@ -284,33 +292,89 @@ def _day(value: object, name: str) -> int | None:
 
 
 class Lexical:
-    """A BM25 index over every committed chunk, with document frequencies for term weighting."""
+    """A BM25 index over every committed chunk, with document frequencies for term weighting.
+    `key` names what it was built from (the store's build, generation and committed articles),
+    so a saved copy is used only while it is current."""
 
-    def __init__(self, store: Store) -> None:
+    FILES = ("lexical.json", "bm25")
+
+    def __init__(self, key: str, ids: list[str], meta: list[dict], df: Counter, bm25) -> None:
+        self.key = key
+        self.ids = ids
+        self.meta = dict(zip(ids, meta))  # chunk id -> what filters look at
+        self.articles = {m["article_id"] for m in meta}
+        self.n = len(ids)
+        self.df = df
+        self.bm25 = bm25
+
+    @staticmethod
+    def key_of(store: Store) -> tuple[str, set[str]]:
+        """The key of the index the store's current content gives, and its committed articles."""
+        committed = set(store.article_ids())
+        h = hashlib.sha256(json.dumps([store.build, store.generation()], sort_keys=True).encode())
+        for article_id in sorted(committed):
+            h.update(article_id.encode())
+        return h.hexdigest()[:24], committed
+
+    @classmethod
+    def build(cls, store: Store) -> Lexical:
         import bm25s
 
-        self.generation = store.generation()
-        committed = set(store.article_ids())
-        self.ids: list[str] = []
-        self.meta: dict[str, dict] = {}  # chunk id -> what filters look at
-        self.articles = committed
+        key, committed = cls.key_of(store)
+        ids: list[str] = []
+        meta: list[dict] = []
         docs: list[list[str]] = []
         df: Counter[str] = Counter()
-        for chunk, meta in store.iter_chunks():
+        for chunk, m in store.iter_chunks():
             if chunk.article_id not in committed:
                 continue
-            toks = terms(f"{meta['title']}\n{chunk.text}")
-            self.ids.append(chunk.id)
-            self.meta[chunk.id] = {
-                k: meta.get(k) for k in ("article_id", "source", "published_int")
-            }
+            toks = terms(f"{m['title']}\n{chunk.text}")
+            ids.append(chunk.id)
+            meta.append({k: m.get(k) for k in ("article_id", "source", "published_int")})
             docs.append(toks)
             df.update(set(toks))
-        self.n = len(docs)
-        self.df = df
-        self.bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25()
         if docs:
-            self.bm25.index(docs, show_progress=False)
+            bm25.index(docs, show_progress=False)
+        return cls(key, ids, meta, df, bm25)
+
+    def save(self, folder: Path) -> None:
+        """Write the index under `folder/<key>` (complete or not at all: written beside, then
+        renamed into place) and remove older copies."""
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+        try:
+            if self.n:
+                self.bm25.save(str(tmp / "bm25"), show_progress=False)
+            record = {"ids": self.ids, "meta": [self.meta[i] for i in self.ids], "df": self.df}
+            (tmp / "lexical.json").write_text(json.dumps(record))
+            target = folder / self.key
+            if target.exists():  # a copy found unreadable: move it aside, then replace it
+                target.rename(Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder)) / "old")
+            tmp.rename(target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        for old in folder.iterdir():  # older keys, and what a crashed save left
+            if old.name != self.key:
+                shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, key: str) -> Lexical | None:
+        """The saved index with this key, or None when there is none (or it is unreadable)."""
+        import bm25s
+
+        where = folder / key
+        try:
+            record = json.loads((where / "lexical.json").read_text())
+            bm25 = (
+                bm25s.BM25.load(str(where / "bm25"), mmap=True, show_progress=False)
+                if record["ids"]
+                else bm25s.BM25()
+            )
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(key, record["ids"], record["meta"], Counter(record["df"]), bm25)
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
@@ -323,17 +387,38 @@ class Lexical:
         return [self.ids[d] for d, s in zip(docs[0], scores[0]) if s > 0]
 
 
+def lexical_folder(store: Store) -> Path:
+    """Where the store's lexical index is saved: in the index folder, one subfolder per store
+    (a Chroma server and collection, or the embedded index)."""
+    name = hashlib.sha256(f"{store.where}|{store.settings.collection}".encode()).hexdigest()[:12]
+    return store.settings.index_dir / "lexical" / name
+
+
 class Retriever:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lexical: Lexical | None = None
+        self._generation = -1
         self._lock = threading.Lock()
 
     def lexical(self) -> Lexical:
-        """The BM25 index, rebuilt only when the store changed since it was built."""
+        """The BM25 index of the store's current content: the one in memory while it is
+        current, else the saved one, else built afresh (and saved for the next process)."""
         with self._lock:
-            if self._lexical is None or self._lexical.generation != self.store.generation():
-                self._lexical = Lexical(self.store)
+            generation = self.store.generation()  # cheap; the key reads every article id
+            if self._lexical is not None and self._generation == generation:
+                return self._lexical
+            key, _ = Lexical.key_of(self.store)
+            self._generation = generation
+            if self._lexical is None or self._lexical.key != key:
+                folder = lexical_folder(self.store)
+                self._lexical = Lexical.load(folder, key)
+                if self._lexical is None:
+                    self._lexical = Lexical.build(self.store)
+                    try:
+                        self._lexical.save(folder)
+                    except OSError as e:  # a read-only folder costs a rebuild next time
+                        log.warning("could not save the lexical index in %s: %s", folder, e)
             return self._lexical
 
     def search(
