@@ -32,6 +32,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from assistant import uploads
 from assistant.chat import Assistant
 from assistant.config import load_settings
 from assistant.errors import AssistantError
@@ -330,8 +331,19 @@ def create_app(assistant: Assistant) -> FastAPI:
     def delete_article(article_id: str) -> dict:
         """Remove an article and its chunks (404 when unknown)."""
         with _listed_help():
-            assistant.remove(article_id)
+            uploads.remove(assistant, article_id)
         return {"removed": article_id}
+
+    @app.post("/api/articles/{article_id}/reindex", tags=["articles"])
+    async def reindex_article(article_id: str) -> dict:
+        """Read an article's file again: a changed file replaces the article (new id), an
+        unchanged one changes nothing (404 when the id is unknown or the file is gone)."""
+        with _listed_help():
+            assistant.article(article_id)
+        r = await gate.run(uploads.reindex, assistant, article_id)
+        if r.status == "failed":
+            raise AssistantError(r.message or "re-index failed", help="fix the file or remove it")
+        return {"status": r.status, "article_id": r.article_id, "title": r.title}
 
     @app.post("/api/articles", tags=["articles"])
     async def upload(
@@ -346,17 +358,15 @@ def create_app(assistant: Assistant) -> FastAPI:
         with tempfile.TemporaryDirectory(prefix="assistant-upload-") as tmp:
             results, saved = await _save(files, Path(tmp), max_bytes)
             if saved:
-                report = await gate.run(assistant.ingest, list(saved))
-                for r in report.results:
-                    i = saved.get(Path(r.path))
-                    if i is None:
-                        continue
-                    results[i].update(
+                given = [(path, path.name) for path in saved]
+                report = await gate.run(uploads.ingest_uploads, assistant, given, move=True)
+                for (path, _), r in zip(given, report.results):
+                    results[saved[path]].update(
                         status=r.status,
                         article_id=r.article_id,
                         title=r.title,
                         chunks=r.chunks,
-                        error=r.message and r.message.replace(r.path, results[i]["file"]),
+                        error=r.message,
                         code=200 if r.status != "failed" else 400,
                     )
         body = {

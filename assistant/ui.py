@@ -21,8 +21,10 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
+from assistant import uploads
 from assistant.chat import Assistant
 from assistant.errors import AssistantError
+from assistant.ingest.pipeline import FileResult
 from assistant.types import Answer, Article
 
 EXAMPLES = ["How many vehicles were destroyed?", "Who claimed the SDF deal?"]
@@ -199,6 +201,14 @@ def library_rows(articles: list[dict]) -> list[list]:
     ]
 
 
+def result_line(r: FileResult) -> str:
+    """One file's outcome for the library tab."""
+    name = html.escape(Path(r.path).name)
+    if r.status == "failed":
+        return f"- \u2717 **{name}**: {html.escape(r.message or '')}"
+    return f"- \u2713 {r.status}: **{html.escape(r.title or name)}** ({name})"
+
+
 def _friendly(fn: Callable[..., T]) -> Callable[..., T]:
     """API endpoints: an AssistantError reaches the client as a gr.Error with its help."""
 
@@ -312,23 +322,25 @@ def build(assistant: Assistant) -> gr.Blocks:
         for i, path in enumerate(files):
             name = Path(path).name
             progress((i, len(files)), desc=f"indexing {name}")
-            for r in assistant.ingest([path]).results:
-                if r.status == "failed":
-                    lines.append(
-                        f"- \u2717 **{html.escape(name)}**: {html.escape(r.message or '')}"
-                    )
-                else:
-                    lines.append(
-                        f"- \u2713 {r.status}: **{html.escape(r.title or name)}** ({html.escape(name)})"
-                    )
+            lines += map(
+                result_line, uploads.ingest_uploads(assistant, [(Path(path), name)]).results
+            )
         return "\n".join(lines)
+
+    def reindex(article_id: str | None) -> str:
+        if not article_id:
+            return "Choose an article to re-index."
+        try:
+            return result_line(uploads.reindex(assistant, article_id))
+        except AssistantError as e:
+            return error_text(e)
 
     def remove(article_id: str | None) -> tuple[str, Any]:
         if not article_id:
             return "Choose an article to remove.", gr.skip()
         try:
             title = assistant.article(article_id).title
-            assistant.remove(article_id)
+            uploads.remove(assistant, article_id)
         except AssistantError as e:
             return error_text(e), gr.skip()
         return f"Removed **{html.escape(title)}**.", PANEL_EMPTY
@@ -416,8 +428,11 @@ def build(assistant: Assistant) -> gr.Blocks:
                     )
                     with gr.Row():
                         to_remove = gr.Dropdown(
-                            label="Article to remove", elem_id="remove-choice", scale=4
+                            label="Article to re-index or remove",
+                            elem_id="remove-choice",
+                            scale=4,
                         )
+                        reindex_btn = gr.Button("Re-index", scale=1, elem_id="reindex")
                         remove_btn = gr.Button("Remove", variant="stop", scale=1)
                         refresh_btn = gr.Button("Refresh", scale=1)
             with gr.Column(scale=2):
@@ -448,6 +463,9 @@ def build(assistant: Assistant) -> gr.Blocks:
             refresh, [sources, chosen], shown, **private
         ).then(lambda: None, None, upload, **private)
         remove_btn.click(remove, to_remove, [upload_result, panel], **private).then(
+            refresh, [sources, chosen], shown, **private
+        )
+        reindex_btn.click(reindex, to_remove, upload_result, **heavy).then(
             refresh, [sources, chosen], shown, **private
         )
         for event in (refresh_btn.click, library_tab.select, page.load):

@@ -248,6 +248,32 @@ def test_filters_limit_the_articles_an_answer_comes_from(page):
     page.screenshot(path=str(SHOTS / "filtered.png"), full_page=True)
 
 
+def test_an_edited_upload_replaces_its_article_and_reindex_reads_it_again(page, tmp_path: Path):
+    edited = tmp_path / "harbour.md"
+    edited.write_text(HARBOUR.replace("412 steel cables", "420 steel cables"))
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#upload input[type=file]").set_input_files([str(edited)])
+    page.wait_for_function(
+        "document.querySelector('#upload-result').innerText.includes('replaced:')"
+    )
+    assert (
+        "replaced: Harbour bridge reopens after repairs (harbour.md)"
+        in page.locator("#upload-result").inner_text()
+    )
+    page.wait_for_function("document.querySelector('#status').innerText.includes('2 articles')")
+
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="Harbour bridge reopens after repairs (2023-03-14)").click()
+    page.get_by_role("button", name="Re-index").click()
+    page.wait_for_function(
+        "document.querySelector('#upload-result').innerText.includes('unchanged:')"
+    )
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "how many steel cables were replaced?")
+    answers(page, 1)
+    assert "420 steel cables" in page.locator("#chat blockquote.citation").last.inner_text()
+
+
 def test_remove_an_article_from_the_library(page):
     page.get_by_role("tab", name="Library").click()
     page.locator("#remove-choice input").click()

@@ -167,8 +167,22 @@ def test_upload_reports_each_file_then_the_article_answers(client: TestClient):
         "/api/articles", files=[("files", ("Harbour_bridge.txt", story, "text/plain"))]
     )
     assert again.json()["files"][0]["status"] == "unchanged"
-    assert client.delete(f"/api/articles/{added['article_id']}").json() == {
-        "removed": added["article_id"]
+    reindexed = client.post(f"/api/articles/{added['article_id']}/reindex").json()
+    assert reindexed["status"] == "unchanged" and reindexed["article_id"] == added["article_id"]
+
+    # the same name with new text replaces the article instead of adding a second one
+    edited = story.replace(b"412", b"413")
+    r = client.post(
+        "/api/articles", files=[("files", ("Harbour_bridge.txt", edited, "text/plain"))]
+    )
+    replaced = r.json()["files"][0]
+    assert replaced["status"] == "replaced" and replaced["article_id"] != added["article_id"]
+    assert client.get("/api/articles").json()["count"] == 2
+    assert client.get(f"/api/articles/{added['article_id']}").status_code == 404
+    assert client.post(f"/api/articles/{added['article_id']}/reindex").status_code == 404
+
+    assert client.delete(f"/api/articles/{replaced['article_id']}").json() == {
+        "removed": replaced["article_id"]
     }
     assert client.get("/api/articles").json()["count"] == 1
 
