@@ -42,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = args.corpus_cache
     source = corpus.open_source(None if args.no_bbc else args.bbc, cache)
     questions = (QUESTIONS if source.name == "bbc" else SEED_QUESTIONS)[: args.questions]
+    if args.work:
+        Path(args.work).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="assistant-bench-", dir=args.work))
     report: dict = {
         "command": "python -m benchmarks.run "

@@ -38,6 +38,22 @@ _BOMS = (
     (b"\xfe\xff", "utf-16"),
 )
 _ASCII = bytes(range(128))
+# Files that are not text whatever their name says: (leading bytes, what they are).
+_MAGIC = (
+    (b"%PDF-", "a PDF"),
+    (b"PK\x03\x04", "a ZIP archive (a .docx?)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "a program"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (.doc?)"),
+)
+# A .docx is a ZIP; what it inflates to is capped so a small file cannot take all memory.
+DOCX_MAX_XML = 32 * 1024 * 1024  # its XML parts together (a long article is well under 1 MB)
+DOCX_MAX_TOTAL = 256 * 1024 * 1024  # everything, images included
+DOCX_MAX_PARTS = 5000
+PDF_MAX_PAGES = 5000
 
 
 def _cp1252_table() -> dict[int, str]:
@@ -76,6 +92,13 @@ def load_document(path: Path, max_bytes: int) -> Document:
         fields, text = _docx(data, name)
     else:
         decoded = clean_text(decode_text(data, name, html=fmt == "html"))
+        for magic, what in _MAGIC:  # decodable as some 8-bit text, but not text
+            if data.startswith(magic):
+                raise AssistantError(
+                    f"{name}: the file is {what}, not .{path.suffix.lower().lstrip('.')} text",
+                    "give it the extension of what it is, or save the article as text",
+                    status=415,
+                )
         if fmt == "html":
             fields, text = _html(decoded, name)
         elif fmt == "md":
@@ -102,6 +125,11 @@ def load_document(path: Path, max_bytes: int) -> Document:
 def _check_file(path: Path, max_bytes: int) -> str:
     """Refuse what cannot be loaded before reading a byte of it; return the format."""
     if not path.exists():
+        if path.is_symlink():
+            raise AssistantError(
+                f"{path}: broken symbolic link (its target is missing, or it loops)",
+                "point it at an article file",
+            )
         raise AssistantError(f"{path}: no such file", "check the path")
     if not path.is_file():
         what = "a directory" if path.is_dir() else "not a regular file"
@@ -364,6 +392,11 @@ def _pdf(data: bytes, name: str) -> tuple[dict[str, str], str]:
             raise AssistantError(
                 f"{name}: PDF is password-protected", "save an unprotected copy and ingest that"
             )
+        if len(reader.pages) > PDF_MAX_PAGES:
+            raise AssistantError(
+                f"{name}: PDF has {len(reader.pages):,} pages, over {PDF_MAX_PAGES:,}",
+                "split it into its articles",
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata
     except AssistantError:
@@ -392,6 +425,7 @@ def _docx(data: bytes, name: str) -> tuple[dict[str, str], str]:
     import docx
     from docx.table import Table
 
+    _check_zip(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
         blocks: list[str] = []
@@ -410,6 +444,27 @@ def _docx(data: bytes, name: str) -> tuple[dict[str, str], str]:
     if created is not None and not created.isoformat().startswith(_DOCX_TEMPLATE_CREATED):
         fields["published"] = created.date().isoformat()
     return fields, "\n\n".join(blocks)
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    """Refuse a .docx whose parts would inflate past the caps (a zip bomb), by the sizes its
+    directory declares; reading a part stops at its declared size, so they cannot lie."""
+    import zipfile
+
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except Exception as e:
+        raise AssistantError(
+            f"{name}: cannot read DOCX ({_reason(e)})", "the file may be corrupt or not a .docx"
+        ) from None
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
+    total = sum(i.file_size for i in infos)
+    if len(infos) > DOCX_MAX_PARTS or xml > DOCX_MAX_XML or total > DOCX_MAX_TOTAL:
+        raise AssistantError(
+            f"{name}: DOCX inflates to {_human(total)} in {len(infos):,} parts, over the limits "
+            f"({_human(DOCX_MAX_XML)} of XML, {_human(DOCX_MAX_TOTAL)} in all): a zip bomb?",
+            "save the article as a plain .docx or as text",
+        )
 
 
 def _table_rows(table: Any) -> list[str]:

@@ -61,19 +61,52 @@ def collect(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files += sorted(
-                f
-                for f in p.rglob("*")
-                if f.suffix.lower() in SUPPORTED
-                and f.is_file()
-                and f.stem.lower() != "readme"  # a folder's own documentation
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+            found, refused = _expand(p)
+            files += found
+            errors += refused
         elif p.exists() or p.is_symlink():
             files.append(p)  # the loader explains what is wrong with it, if anything
         else:
             errors.append(FileResult(str(p), "failed", message=f"{p}: no such file or folder"))
     return list(dict.fromkeys(files)), errors
+
+
+def _expand(folder: Path) -> tuple[list[Path], list[FileResult]]:
+    """The article files in a folder, recursively (hidden and README files skipped; linked
+    folders not followed). A link that leads out of the folder, a broken link and a special
+    file (a pipe: reading it would block) are refused by name rather than read."""
+    root = folder.resolve()
+    files: list[Path] = []
+    refused: list[FileResult] = []
+    for f in sorted(folder.rglob("*")):
+        if (
+            f.suffix.lower() not in SUPPORTED
+            or f.stem.lower() == "readme"  # a folder's own documentation
+            or any(part.startswith(".") for part in f.relative_to(folder).parts)
+        ):
+            continue
+        if f.is_symlink():
+            try:
+                target = f.resolve(strict=True)
+            except (OSError, RuntimeError):
+                refused.append(
+                    _refused(f, "broken symbolic link (its target is missing, or it loops)")
+                )
+                continue
+            if not target.is_relative_to(root):
+                refused.append(_refused(f, f"symbolic link to {target}, outside {folder}"))
+                continue
+        if f.is_dir():
+            continue
+        if not f.is_file():
+            refused.append(_refused(f, "not a regular file (a pipe or device?)"))
+            continue
+        files.append(f)
+    return files, refused
+
+
+def _refused(path: Path, why: str) -> FileResult:
+    return FileResult(str(path), "failed", message=f"{path}: {why}")
 
 
 def ingest(
@@ -97,6 +130,9 @@ def ingest(
             # one round trip per window instead of one per file (re-ingest is mostly this)
             ids = dict.fromkeys(a.id for _, a in window if isinstance(a, Article))
             stored = store.existing(list(ids))  # Chroma refuses a repeated id
+            by_path = store.ids_for_paths(
+                [a.path for _, a in window if isinstance(a, Article) and a.id in stored]
+            )
             for path, loaded in window:
                 if isinstance(loaded, FileResult):
                     report.results.append(loaded)
@@ -106,6 +142,11 @@ def ingest(
                 report.results.append(result)
                 if article.id in stored or article.id in seen:
                     result.status = "unchanged"
+                    # an earlier run that stopped between adding this version and removing
+                    # the one it replaces left both: finish that replacement now
+                    for old in by_path.get(article.path, []):
+                        if old != article.id and store.remove(old):
+                            result.status = "replaced"
                     continue
                 seen.add(article.id)
                 chunks, texts = chunk_article(

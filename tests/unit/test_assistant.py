@@ -154,12 +154,30 @@ def test_an_index_built_differently_is_refused(settings: Settings):
 def test_orphan_chunks_of_an_interrupted_write_are_ignored_and_repaired(
     fake_assistant: Assistant, settings: Settings
 ):
-    fake_assistant.ingest([SEED])
-    aid = fake_assistant.articles()[0]["id"]
-    fake_assistant.store.articles_col.delete(ids=[aid])  # as if we crashed before the commit
+    store = fake_assistant.store
+    commit = store.articles_col.upsert
+
+    def crash(**kwargs):  # the process dies after the chunks, before the article record
+        raise KeyboardInterrupt
+
+    store.articles_col.upsert = crash
+    with pytest.raises(KeyboardInterrupt):
+        fake_assistant.ingest([SEED])
+    store.articles_col.upsert = commit
+    assert store.chunks.count() > 0 and store.articles_col.count() == 0
     assert fake_assistant.ask("how many vehicles were destroyed?").abstained
     reopened = Assistant(settings=settings, embedder=FakeEmbedder())
-    assert reopened.status()["chunks"] == 0
+    assert reopened.status()["chunks"] == 0 and reopened.store.sentences.count() == 0
+    assert reopened.store.repair() == 0  # the pending note went with the leftovers
+
+    # an index from before pending notes is scanned in full once
+    reopened.ingest([SEED])
+    aid = reopened.articles()[0]["id"]
+    reopened.store.articles_col.delete(ids=[aid])
+    reopened.store.meta.delete(ids=["tracked"])
+    assert reopened.store.repair() > 0
+    assert reopened.store.chunks.count() == 0
+    assert reopened.store.meta.get(ids=["tracked"])["ids"] == ["tracked"]
 
 
 def test_follow_ups_are_rewritten_to_stand_alone():
