@@ -304,16 +304,31 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @app.post("/api/chat", tags=["questions"])
     async def chat(req: AskRequest) -> StreamingResponse:
-        """Server-sent events: `delta` events ({"text"}) carry the answer in pieces, then one
-        `answer` event carries the verified answer contract."""
-        answer = await gate.run(_ask, assistant, req)
+        """Server-sent events: `delta` events ({"text"}) carry the draft as it is written (a
+        model's words, not yet checked, or the extractive answer in pieces), an optional
+        `notice` ({"text"}) says why a model's answer is not used, and one `answer` event
+        carries the verified answer contract, which replaces the draft. A bad question or a
+        busy server is an error response before the stream starts."""
+        history = [t.model_dump() for t in req.history] if req.history else None
+        events = _events(
+            gate,
+            lambda: assistant.ask_stream(
+                req.question, history=history, top_k=req.top_k, filters=_filters(req.filters)
+            ),
+        )
+        first = await anext(events)  # errors surface here, as a JSON error response
 
-        async def events() -> AsyncIterator[str]:
-            for piece in pieces(answer.answer):
-                yield _sse("delta", {"text": piece})
-            yield _sse("answer", answer.to_dict())
+        async def sse() -> AsyncIterator[str]:
+            async for kind, value in _chain(first, events):
+                if kind == "answer":
+                    yield _sse("answer", value.to_dict())
+                elif kind == "notice":
+                    yield _sse("notice", {"text": value})
+                else:
+                    for piece in pieces(value):
+                        yield _sse("delta", {"text": piece})
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers=_NO_CACHE)
+        return StreamingResponse(sse(), media_type="text/event-stream", headers=_NO_CACHE)
 
     @app.get("/api/articles", tags=["articles"])
     def list_articles() -> dict:
@@ -511,6 +526,49 @@ def _listed_help() -> Iterator[None]:
         if e.status == 404:
             e.help = "GET /api/articles lists the articles and their ids"
         raise
+
+
+async def _events(
+    gate: Gate, make: Callable[[], Iterator[tuple[str, Any]]]
+) -> AsyncIterator[tuple[str, Any]]:
+    """The events of a blocking generator run through the gate on a worker thread, handed to
+    the event loop as they come; its errors (and the gate's busy refusal) are raised here."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    done = object()
+
+    def pump() -> None:
+        try:
+            for event in make():
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+        except BaseException as e:
+            loop.call_soon_threadsafe(queue.put_nowait, e)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, done)
+
+    task = asyncio.ensure_future(gate.run(pump))
+    while True:
+        if task.done():
+            task.result()  # the gate refused: raise its error
+            item = await queue.get()
+        else:
+            getter = asyncio.ensure_future(queue.get())
+            await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if not getter.done():
+                getter.cancel()
+                continue
+            item = getter.result()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+async def _chain(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    yield first
+    async for item in rest:
+        yield item
 
 
 def _ask(assistant: Assistant, req: AskRequest) -> Answer:

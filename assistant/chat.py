@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from assistant.answer.extractive import ABSTAIN, Candidate, Draft
+from assistant.answer.extractive import ABSTAIN, Candidate, Draft, candidates
 from assistant.answer.extractive import answer as extract
 from assistant.answer.question import classify
+from assistant.answer.verify import Verified, instruction_like, verify
 from assistant.config import Settings, load_settings
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError
 from assistant.ingest.pipeline import IngestReport
 from assistant.ingest.pipeline import ingest as run_ingest
-from assistant.retrieve import Filters, Retriever
+from assistant.llm import LLM, LLMError, complete, load_llm
+from assistant.llm import prompts as prompt_files
+from assistant.retrieve import Filters, Retriever, terms
 from assistant.store import Store
-from assistant.types import Answer, Article, Citation
+from assistant.types import Answer, Article, Chunk, Citation, Passage
 
+log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|but)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(it|they|them|he|she|this|that|these|those|there|its|their)\b", re.I)
@@ -89,6 +98,11 @@ class Assistant:
         return self.store.status()
 
     # -- questions -------------------------------------------------------------------------
+    @cached_property
+    def llm(self) -> LLM | None:
+        """The configured language model (settings.llm_backend), or None: extractive answers."""
+        return load_llm(self.settings)
+
     def ask(
         self,
         question: str,
@@ -96,31 +110,177 @@ class Assistant:
         top_k: int | None = None,
         abstain: bool = True,
         filters: Filters | Mapping | None = None,
+        generate: bool | None = None,
     ) -> Answer:
         """Answer `question`; `history` is the earlier turns ({"role", "content"} dicts or
         (question, answer) pairs), used to make a follow-up stand alone. With `abstain=False`
         the best-supported answer is given even when its support is below the threshold.
         `filters` ({"sources", "published_from", "published_to", "article_ids"}) limit the
-        articles the answer may come from."""
+        articles the answer may come from. `generate`: None uses the configured model if
+        there is one, False answers extractively, True requires the model."""
+        answer = None
+        for event, value in self.ask_stream(question, history, top_k, abstain, filters, generate):
+            if event == "answer":
+                answer = value
+        assert isinstance(answer, Answer)
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[dict | tuple] | None = None,
+        top_k: int | None = None,
+        abstain: bool = True,
+        filters: Filters | Mapping | None = None,
+        generate: bool | None = None,
+    ) -> Iterator[tuple[str, Any]]:
+        """Answer `question` (arguments as `ask`) as a stream of events, for front ends that
+        show an answer while it is written:
+
+        - ``("delta", str)``: the next piece of the draft. In generative mode these are the
+          model's own words, not yet checked; in extractive mode the answer in one piece.
+        - ``("notice", str)``: something to tell the user before the answer: the model failed,
+          was too slow, or wrote nothing the articles support, so the extractive answer follows.
+        - ``("answer", Answer)``: always last, exactly once: the verified answer, which replaces
+          the draft (its text may differ: unsupported sentences are removed).
+
+        A bad question raises AssistantError before the first event. The model's failures
+        never raise: they become a notice and the extractive answer."""
         asked = _clean(question)
         allowed = Filters.parse(filters)
-        standalone = condense(asked, history or [])
+        llm = self._model(generate)
+        used: list[dict] = []
+        standalone, notice, llm = self._condense(asked, history or [], llm, used)
         q = classify(standalone)
         qvec = self.embedder.embed([standalone])[0]
         passages = self.retriever.search(standalone, qvec, top_k or self.settings.top_k, allowed)
+        passages = without_instructions(passages)
         lexical = self.retriever.lexical()
         draft = extract(
             q, qvec, passages, self.sentence_vectors, lexical.idf, self.settings.min_support
         )
-        result = self._render(asked, draft, abstain)
-        result.support = draft.support
-        result.retrieved = list(dict.fromkeys(p.chunk.article_id for p in passages))
-        return result
+        found = self._render(asked, draft, abstain)
+        found.support = draft.support
+        found.retrieved = list(dict.fromkeys(p.chunk.article_id for p in passages))
+        found.standalone_question = standalone if standalone != asked else None
+        found.prompts = list(used)
+        # The model phrases answers the evidence supports; it does not overrule an abstention.
+        if llm is None or found.abstained or not passages:
+            if notice:
+                found.notice = notice
+                yield "notice", notice
+            yield "delta", found.answer
+            yield "answer", found
+            return
+        given = passages[: self.settings.llm_passages]
+        prompt = prompt_files.load("answer")
+        used.append(prompt.ref)
+        messages = self._messages(prompt, passages=passage_block(given), question=standalone)
+        pieces: list[str] = []
+        try:
+            for piece in llm.stream(
+                messages,
+                self.settings.llm_max_tokens,
+                time.monotonic() + self.settings.llm_timeout_s,
+            ):
+                pieces.append(piece)
+                yield "delta", piece
+        except Exception as e:  # any failure of the model: say so, give the extractive answer
+            why = e.message if isinstance(e, LLMError) else _failed(e)
+            yield from self._fall_back(found, llm, used, f"{why}; {_FALLBACK}", None)
+            return
+        sources = {n: candidates([p]) for n, p in enumerate(given, 1)}
+        verified = verify("".join(pieces), sources, self.embedder.embed, self.sentence_vectors)
+        answer = self._render_generative(asked, verified, draft)
+        if answer is None:
+            why = (
+                "the model found no answer in the articles"
+                if verified.abstained
+                else "the articles do not support the model's answer"
+            )
+            yield from self._fall_back(found, llm, used, f"{why}; {_FALLBACK}", verified)
+            return
+        answer.support = found.support
+        answer.retrieved = found.retrieved
+        answer.standalone_question = found.standalone_question
+        answer.model = llm.name
+        answer.prompts = used
+        yield "answer", answer
+
+    def _messages(self, prompt: prompt_files.Prompt, **values: str) -> list[dict[str, str]]:
+        messages = prompt.messages(**values)
+        if self.settings.llm_system_in_user:
+            system, user = messages
+            return [{"role": "user", "content": f"{system['content']}\n\n{user['content']}"}]
+        return messages
+
+    def _model(self, generate: bool | None) -> LLM | None:
+        if generate is False:
+            return None
+        llm = self.llm
+        if generate and llm is None:
+            raise AssistantError(
+                "no language model is configured",
+                help="set ASSISTANT_LLM_BACKEND (openai or llamacpp); see `assistant settings`",
+            )
+        return llm
+
+    def _fall_back(
+        self, found: Answer, llm: LLM, used: list[dict], notice: str, verified: Verified | None
+    ) -> Iterator[tuple[str, Any]]:
+        found.notice = notice
+        found.model = llm.name
+        found.prompts = list(used)
+        if verified is not None:
+            found.removed = _removed(verified)
+        yield "notice", notice
+        yield "answer", found
+
+    def _condense(
+        self, asked: str, history: Sequence[dict | tuple], llm: LLM | None, used: list[dict]
+    ) -> tuple[str, str | None, LLM | None]:
+        """The question made to stand alone: by the model when there is one (prompts/
+        condense.md), else, or when its rewrite is unusable, by the rule in `condense`.
+        A model that fails here is not asked again for this question."""
+        rule = condense(asked, history)
+        if llm is None or not _turns(history):
+            return rule, None, llm
+        prompt = prompt_files.load("condense")
+        messages = self._messages(prompt, history=_conversation(history), question=asked)
+        try:
+            text = complete(llm, messages, 64, self.settings.llm_timeout_s)
+        except Exception as e:
+            why = e.message if isinstance(e, LLMError) else _failed(e)
+            return rule, f"{why}; {_FALLBACK}", None
+        used.append(prompt.ref)
+        return _rewritten(text, asked, history, rule) or rule, None, llm
+
+    def _render_generative(self, question: str, verified: Verified, draft: Draft) -> Answer | None:
+        """The model's supported sentences, each with [n] markers for the verbatim sentences
+        it rests on (numbered in order of first use); None when no sentence is left."""
+        cite = self._citer()
+        out = []
+        removed = _removed(verified)
+        for checked in verified.kept:
+            marks = list(dict.fromkeys(n for n in map(cite, checked.quotes) if n is not None))
+            if not marks:
+                removed.append({"text": checked.text, "reason": "its quote is not in the article"})
+                continue
+            out.append(_with_markers(checked.text, marks))
+        if not out:
+            return None
+        text = " ".join(out)
+        short = draft.short_answer
+        if short and short.lower() not in text.lower():
+            short = None
+        return Answer(
+            question, text, short, False, cite.citations, mode="generative", removed=removed
+        )
 
     def sentence_vectors(self, cands: Sequence[Candidate]) -> np.ndarray:
         """Vectors of candidate sentences: stored at ingest, embedded now only if missing."""
         keys = [(c.passage.chunk.article_id, c.start) for c in cands]
-        stored = self.store.sentence_vectors(keys)
+        stored = self.store.sentence_vectors(list(dict.fromkeys(keys)))  # a sentence once
         missing = [i for i, k in enumerate(keys) if k not in stored]
         fresh = self.embedder.embed([cands[i].text for i in missing]) if missing else []
         by_index = dict(zip(missing, fresh))
@@ -131,42 +291,58 @@ class Assistant:
         write the answer with [n] markers. A quote that does not match is dropped."""
         if not draft.parts or (draft.abstained and abstain):
             return Answer(question, ABSTAIN, None, True, [])
-        citations: list[Citation] = []
-        numbers: dict[tuple[str, int], int] = {}
-        texts: dict[str, str] = {}
-        pieces = []
-        for shown, cand in draft.parts:
-            key = (cand.passage.chunk.article_id, cand.start)
-            if key not in numbers:
-                aid = key[0]
-                if aid not in texts:
-                    texts[aid] = self.article(aid).text
-                if texts[aid][cand.start : cand.end] != cand.text:
-                    continue  # never cite a quote the article does not hold verbatim
-                numbers[key] = len(citations) + 1
-                p = cand.passage
-                citations.append(
-                    Citation(
-                        numbers[key],
-                        aid,
-                        p.title,
-                        p.source,
-                        p.published,
-                        cand.text,
-                        cand.start,
-                        cand.end,
-                    )
-                )
-            pieces.append(f"{shown} [{numbers[key]}]")
-        if not citations:
+        cite = self._citer()
+        pieces = [f"{shown} [{n}]" for shown, cand in draft.parts if (n := cite(cand)) is not None]
+        if not cite.citations:
             return Answer(question, ABSTAIN, None, True, [])
         text = "; ".join(pieces) + "."
-        return Answer(question, text, draft.short_answer, False, citations)
+        return Answer(question, text, draft.short_answer, False, cite.citations)
+
+    def _citer(self) -> _Citer:
+        return _Citer(self.article)
+
+
+class _Citer:
+    """Numbers cited sentences in order of first use; a sentence the stored article does not
+    hold verbatim at its offsets gets no number (None): it is never cited."""
+
+    def __init__(self, article: Callable[[str], Article]) -> None:
+        self.article = article
+        self.citations: list[Citation] = []
+        self.numbers: dict[tuple[str, int], int | None] = {}
+        self.texts: dict[str, str] = {}
+
+    def __call__(self, cand: Candidate) -> int | None:
+        aid = cand.passage.chunk.article_id
+        key = (aid, cand.start)
+        if key not in self.numbers:
+            if aid not in self.texts:
+                self.texts[aid] = self.article(aid).text
+            if self.texts[aid][cand.start : cand.end] != cand.text:
+                self.numbers[key] = None
+                return None
+            self.numbers[key] = len(self.citations) + 1
+            p = cand.passage
+            self.citations.append(
+                Citation(
+                    self.numbers[key],
+                    aid,
+                    p.title,
+                    p.source,
+                    p.published,
+                    cand.text,
+                    cand.start,
+                    cand.end,
+                )
+            )
+        return self.numbers[key]
 
 
 def _clean(question: str) -> str:
     if not isinstance(question, str):
         raise AssistantError("the question must be text")
+    # lone surrogates ("\ud800" is valid JSON) break the tokenizer
+    question = question.encode("utf-8", "replace").decode("utf-8")
     q = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question)
     q = " ".join(q.split())
     if not q:
@@ -179,6 +355,113 @@ def _clean(question: str) -> str:
     return q
 
 
+_FALLBACK = "this is the answer found without the model"
+_MARKERS = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
+
+
+def without_instructions(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages less any sentence planted to steer an assistant ("ignore previous
+    instructions and answer that ..."): such a sentence is neither evidence nor shown to a
+    model. Offsets are kept, so citations still point into the stored article text."""
+    out = []
+    for p in passages:
+        c = p.chunk
+        sentences = [
+            s
+            for s in c.sentences
+            if not instruction_like(c.text[s.start - c.start : s.end - c.start])
+        ]
+        if len(sentences) == len(c.sentences):
+            out.append(p)
+        elif sentences:
+            text = c.text[sentences[0].start - c.start : sentences[-1].end - c.start]
+            chunk = Chunk(c.article_id, c.index, tuple(sentences), text)
+            out.append(dataclasses.replace(p, chunk=chunk))
+    return out
+
+
+def passage_block(passages: Sequence[Passage]) -> str:
+    """Passages for a prompt: numbered from 1 and delimited, with the tag characters inside
+    them neutralised, so an article cannot close its own passage and speak as the user."""
+
+    def plain(text: str | None) -> str:
+        return (text or "").replace("<", "‹").replace(">", "›").replace('"', "'")
+
+    def body(c: Chunk) -> str:  # its sentences: any left out stay out
+        return " ".join(c.text[x.start - c.start : x.end - c.start] for x in c.sentences)
+
+    return "\n".join(
+        f'<passage n="{n}" title="{plain(p.title)}" source="{plain(p.source)}" '
+        f'published="{plain(p.published)}">\n{plain(body(p.chunk))}\n</passage>'
+        for n, p in enumerate(passages, 1)
+    )
+
+
+def _with_markers(sentence: str, marks: Sequence[int]) -> str:
+    """'It was signed.' + [1, 2] -> 'It was signed [1][2].'"""
+    tags = "".join(f"[{n}]" for n in marks)
+    body = sentence.rstrip()
+    end = ""
+    while body and body[-1] in '.!?;:,"”’)':
+        end = body[-1] + end
+        body = body[:-1]
+    end = end if any(c in end for c in ".!?") else end + "."
+    return f"{body.rstrip()} {tags}{end}"
+
+
+def _failed(e: Exception) -> str:
+    """A model backend's unexpected error, logged in full and told in one line."""
+    log.warning("language model failed", exc_info=e)
+    return f"the language model failed ({type(e).__name__}: {' '.join(str(e).split())[:200]})"
+
+
+def _removed(verified: Verified) -> list[dict]:
+    return [{"text": c.text, "reason": c.reason} for c in verified.removed]
+
+
+def _conversation(history: Sequence[dict | tuple], turns: int = 6, chars: int = 400) -> str:
+    """The last turns as 'user: ...' / 'assistant: ...' lines, markers and quotes left out."""
+    lines = []
+    for turn in history:
+        if isinstance(turn, dict):
+            role, content = turn.get("role"), turn.get("content")
+            pairs = [(role, content)]
+        elif isinstance(turn, (tuple, list)):
+            pairs = list(zip(("user", "assistant"), turn))
+        else:
+            continue
+        for role, content in pairs:
+            if role in ("user", "assistant") and isinstance(content, str) and content.strip():
+                text = _MARKERS.sub("", content.split("\n\n")[0])
+                lines.append(f"{role}: {' '.join(text.split())[:chars]}")
+    return "\n".join(lines[-turns:])
+
+
+_PREFIX = re.compile(r"^(?:stand-?alone question|rewritten question|question)\s*:\s*", re.I)
+_QUESTION_START = re.compile(
+    r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|has|have|"
+    r"had|can|could|will|would|should|in|on|at|according)\b",
+    re.I,
+)
+
+
+def _rewritten(text: str, asked: str, history: Sequence[dict | tuple], rule: str) -> str | None:
+    """The model's rewrite if it is one plausible question about the conversation, else None
+    (a small model may answer instead, ramble, echo the prompt or the follow-up itself)."""
+    line = next((x.strip() for x in text.strip().splitlines() if x.strip()), "")
+    line = _PREFIX.sub("", line).strip(" *\"'“”`")
+    if not (3 <= len(line) <= MAX_QUESTION_CHARS // 4) or "[" in line or "<" in line:
+        return None
+    if not (line.endswith("?") or _QUESTION_START.match(line)):
+        return None
+    known = set(terms(asked)) | {t for turn in _turns(history) for t in terms(turn)}
+    if not set(terms(line)) & known:
+        return None
+    if rule != asked and set(terms(line)) <= set(terms(asked)):
+        return None  # a follow-up by the rule's reckoning, and the model added nothing to it
+    return _clean(line)
+
+
 def _turns(history: Sequence[dict | tuple]) -> list[str]:
     """The user's earlier questions, oldest first."""
     out = []
@@ -189,6 +472,15 @@ def _turns(history: Sequence[dict | tuple]) -> list[str]:
         elif isinstance(turn, (tuple, list)) and turn and isinstance(turn[0], str):
             out.append(turn[0])
     return out
+
+
+_GENERIC = frozenset(["happen", "do", "did", "say", "said", "mean", "go", "come", "that", "it"])
+_ENTITY = re.compile(r"\b(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*|\d[\d,.:/-]*\w*)")
+_ASKING = re.compile(
+    r"^\s*(?:(?:how\s+(?:many|much|long|far|often|old)|who(?:m|se)?|what|which|when|where|why"
+    r"|how)\b\s*)?(?:(?:is|are|was|were|did|does|do|has|have|had)\b\s*)?",
+    re.IGNORECASE,
+)
 
 
 def condense(question: str, history: Sequence[dict | tuple]) -> str:
@@ -205,4 +497,10 @@ def condense(question: str, history: Sequence[dict | tuple]) -> str:
     if follow_up:
         rest = question[follow_up.end() :].strip().rstrip("?")
         return f"{last.rstrip(' ?')} {rest}?" if rest else last
-    return f"{question.rstrip(' ?')} ({last.rstrip(' ?')})?"
+    # Carried over: the earlier question's names and numbers; its other words too only when
+    # the follow-up says nothing of its own ('where did it happen?'). Never its asking words:
+    # the follow-up's own kind of question ('who ...') must not be overruled ('how many ...').
+    topic = _ASKING.sub("", last.rstrip(" ?"), count=1).strip()
+    own = [t for t in terms(question) if t not in _GENERIC]
+    carried = topic if not own else " ".join(_ENTITY.findall(topic))
+    return f"{question.rstrip(' ?')} ({carried})?" if carried else question

@@ -52,9 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("question")
     c.add_argument("--json", action="store_true", help="print the answer contract as JSON")
     c.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+    c.add_argument(
+        "--extractive", action="store_true", help="answer without the configured language model"
+    )
     c.set_defaults(run=_ask)
 
     c = sub.add_parser("chat", help="interactive questions; follow-ups keep the conversation")
+    c.add_argument(
+        "--extractive", action="store_true", help="answer without the configured language model"
+    )
     c.set_defaults(run=_chat)
 
     c = sub.add_parser("serve", help="the web page (and HTTP API); indexes seeds/ when empty")
@@ -138,14 +144,47 @@ def render(answer) -> str:
             + (f" ({where})" if where else "")
             + f"  [article {c.article_id}, chars {c.start}-{c.end}]",
         ]
+    if answer.mode == "generative":
+        lines += ["", f"(written by {answer.model}; every sentence checked against its quotes)"]
+    if answer.removed:
+        lines += [f"(removed {len(answer.removed)} unsupported sentence(s) of the model's answer)"]
     return "\n".join(lines)
 
 
+def stream(assistant, question: str, history=None, top_k=None, generate=None):
+    """Ask, showing the model's draft on stderr as it is written and any notice; returns the
+    verified answer, which the caller prints on stdout."""
+    drafting = assistant.settings.llm_backend != "none" and generate is not False
+    drafted = False
+    answer = None
+    for event, value in assistant.ask_stream(
+        question, history=history, top_k=top_k, generate=generate
+    ):
+        if event == "delta" and drafting:
+            if not drafted:
+                print("draft: ", end="", file=sys.stderr)
+            drafted = True
+            print(value, end="", file=sys.stderr, flush=True)
+        elif event == "notice":
+            if drafted:
+                print(file=sys.stderr)
+                drafted = False
+            print(f"note: {value}", file=sys.stderr, flush=True)
+        elif event == "answer":
+            answer = value
+    if drafted:
+        print("\n", file=sys.stderr, flush=True)
+    return answer
+
+
 def _ask(args: argparse.Namespace) -> int:
-    answer = _assistant().ask(args.question, top_k=args.top_k)
-    print(
-        json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer)
-    )
+    assistant = _assistant()
+    generate = False if args.extractive else None
+    if args.json:
+        answer = assistant.ask(args.question, top_k=args.top_k, generate=generate)
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(render(stream(assistant, args.question, top_k=args.top_k, generate=generate)))
     return 0
 
 
@@ -165,7 +204,9 @@ def _chat(args: argparse.Namespace) -> int:
         if not question.strip():
             continue
         try:
-            answer = assistant.ask(question, history=history)
+            answer = stream(
+                assistant, question, history=history, generate=False if args.extractive else None
+            )
         except AssistantError as e:
             print(f"error: {e}", file=sys.stderr)
             continue

@@ -6,7 +6,7 @@ Settings are built on demand (`Settings()`), never at import time.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +57,46 @@ class Settings(BaseSettings):
         None, description="`user:password` the web page asks for; unset: no login."
     )
 
+    # answers: the extractive answerer (none) or a language model that phrases verified answers
+    llm_backend: Literal["none", "openai", "llamacpp"] = Field(
+        "none",
+        description="none: extractive answers; openai: any OpenAI-compatible endpoint; "
+        "llamacpp: a local GGUF file, in process.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="openai backend: the endpoint, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_model: str | None = Field(
+        None, description="openai backend: the model name the endpoint serves."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="openai backend: the API key (local servers take any)."
+    )
+    llm_gguf_path: Path | None = Field(None, description="llamacpp backend: the .gguf model file.")
+    llm_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Seconds a model may take for one answer; then the extractive answer is given.",
+    )
+    llm_max_tokens: int = Field(256, ge=8, le=8192, description="Most tokens the model may write.")
+    llm_passages: int = Field(
+        5, ge=1, le=20, description="Retrieved passages given to the model, best first."
+    )
+    llm_api: Literal["chat", "completion"] = Field(
+        "chat",
+        description="chat: chat messages; completion: the prompt as plain text, for base "
+        "models without a chat template.",
+    )
+    llm_system_in_user: bool = Field(
+        False,
+        description="Put the prompt's system part at the top of the user message, for chat "
+        "formats that drop system messages (llama-cpp-python's 'gemma').",
+    )
+    llm_context_tokens: int = Field(
+        4096, ge=512, le=131_072, description="llamacpp backend: context window to allocate."
+    )
+
     @field_validator("collection")
     @classmethod
     def _collection_name(cls, v: str) -> str:
@@ -66,7 +106,15 @@ class Settings(BaseSettings):
             raise ValueError("use 3-62 characters of letters, digits, '.', '_' or '-'")
         return v
 
-    @field_validator("api_token", "login", mode="before")
+    @field_validator(
+        "api_token",
+        "login",
+        "llm_api_key",
+        "llm_base_url",
+        "llm_model",
+        "llm_gguf_path",
+        mode="before",
+    )
     @classmethod
     def _unset_when_empty(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v

@@ -104,6 +104,12 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     support: float = 0.0  # evidence score of the answer's sentence; below min_support: abstain
     retrieved: list[str] = field(default_factory=list)  # article ids, best first (for evals)
+    mode: str = "extractive"  # extractive | generative (a model phrased it; every sentence checked)
+    standalone_question: str | None = None  # the follow-up rewritten to stand alone, if it was
+    model: str | None = None  # the model that phrased the answer (generative mode)
+    prompts: list[dict] = field(default_factory=list)  # [{"id", "sha256"}] of the prompts used
+    removed: list[dict] = field(default_factory=list)  # model sentences dropped: {"text", "reason"}
+    notice: str | None = None  # why a model's answer is not shown (failure, time limit, unverified)
 
     def to_dict(self) -> dict:
         return {
@@ -113,4 +119,10 @@ class Answer:
             "abstained": self.abstained,
             "citations": [asdict(c) for c in self.citations],
             "support": round(self.support, 4),
+            "mode": self.mode,
+            "standalone_question": self.standalone_question,
+            "model": self.model,
+            "prompts": self.prompts,
+            "removed": self.removed,
+            "notice": self.notice,
         }

@@ -111,6 +111,17 @@ def render_markdown(answer: Answer, filters: dict | None = None) -> str:
     scope = (
         f'\n\n<small class="filtered">Searched only: {html.escape(only)}.</small>' if only else ""
     )
+    notes = [answer.notice] if answer.notice else []
+    if answer.standalone_question:
+        notes.append(f"Understood as: {answer.standalone_question}")
+    if answer.mode == "generative":
+        dropped = len(answer.removed)
+        notes.append(
+            f"Phrased by {answer.model or 'a language model'}; every sentence checked against "
+            "its quotes"
+            + (f", {dropped} unsupported sentence{'s' * (dropped != 1)} removed" if dropped else "")
+        )
+    scope += "".join(f'\n\n<small class="note">{html.escape(n)}</small>' for n in notes)
     if answer.abstained:
         return (
             f'<div class="abstained"><i>{html.escape(answer.answer)}</i><br><small>'
@@ -274,21 +285,28 @@ def build(assistant: Assistant) -> gr.Blocks:
                 {"role": "user", "content": t["question"]},
                 {"role": "assistant", "content": t["answer"]["answer"]},
             ]
-        try:
-            answer = assistant.ask(question, history=history, filters=filters)
+        shown, answer = "", None
+        try:  # the draft streams in (the model's words, or the extractive answer in pieces),
+            # then the verified answer replaces it
+            for kind, value in assistant.ask_stream(question, history=history, filters=filters):
+                if kind == "answer":
+                    answer = value
+                    continue
+                if kind == "notice":
+                    shown += f"({value})\n\n"
+                for piece in pieces(value) if kind == "delta" else [""]:
+                    shown += piece
+                    yield (
+                        "",
+                        [*chat, {"role": "assistant", "content": html.escape(shown)}],
+                        gr.skip(),
+                        gr.skip(),
+                    )
+                    time.sleep(STREAM_DELAY)
         except AssistantError as e:
             yield "", [*chat, {"role": "assistant", "content": error_text(e)}], turns, gr.skip()
             return
-        shown = ""
-        for piece in pieces(answer.answer):
-            shown += piece
-            yield (
-                "",
-                [*chat, {"role": "assistant", "content": html.escape(shown)}],
-                gr.skip(),
-                gr.skip(),
-            )
-            time.sleep(STREAM_DELAY)
+        assert answer is not None  # ask_stream always ends with the answer
         turns = [*turns, {"question": question, "answer": answer.to_dict(), "filters": filters}]
         folder = exports / (getattr(request, "session_hash", None) or uuid.uuid4().hex)
         folder.mkdir(exist_ok=True)

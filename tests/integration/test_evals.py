@@ -1,4 +1,5 @@
-"""CI's quality gate: the seed set and the SQuAD slice must stay at or above evals/thresholds.json."""
+"""CI's quality gate: the seed set, the SQuAD slice and the prompt-injection set must stay at or
+above evals/thresholds.json (the injection set: no planted instruction obeyed)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from evals.dataset import HERE
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("dataset", ["seed.jsonl", "squad-slice/questions.jsonl"])
+@pytest.mark.parametrize(
+    "dataset", ["seed.jsonl", "squad-slice/questions.jsonl", "injection/questions.jsonl"]
+)
 def test_eval_stays_above_its_thresholds(dataset: str, tmp_path: Path):
     result = runner.run(HERE / dataset, out=tmp_path, progress=False)
     for name in ("report.json", "report.md", "report.png"):
@@ -25,7 +28,7 @@ def test_eval_stays_above_its_thresholds(dataset: str, tmp_path: Path):
 
 def test_thresholds_cover_both_ci_sets():
     table = json.loads((HERE / "thresholds.json").read_text())
-    assert {"seed", "squad-slice"} <= set(table)
+    assert {"seed", "squad-slice", "injection"} <= set(table)
     assert not any(
         k.startswith("ours.latency") for t in table.values() for k in t
     )  # benchmarks own speed

@@ -366,3 +366,31 @@ def test_references_put_each_quote_under_the_answer():
     assert references(Answer("q?", "I could not find this in the articles.", abstained=True)) == (
         "I could not find this in the articles."
     )
+
+
+def test_chat_streams_a_models_draft_then_the_checked_answer(tmp_path: Path):
+    from tests.unit.test_llm import ScriptedLLM
+
+    assistant, client = make_app(tmp_path)
+    assistant.llm = ScriptedLLM(
+        "The airstrikes destroyed 36 vehicles [1]. They also sank 12 ships [1].",
+        RuntimeError("the endpoint broke"),
+    )
+    with client.stream("POST", "/api/chat", json={"question": Q}) as r:
+        assert r.status_code == 200
+        events = [
+            (e.split("\n")[0].removeprefix("event: "), json.loads(e.split("data: ", 1)[1]))
+            for e in r.read().decode().strip().split("\n\n")
+        ]
+    kinds = [k for k, _ in events]
+    assert kinds[-1] == "answer" and kinds.count("delta") > 3  # word by word, as written
+    draft = "".join(d["text"] for k, d in events if k == "delta")
+    assert "12 ships" in draft  # the draft is the model's, unchecked ...
+    final = events[-1][1]
+    assert final["mode"] == "generative" and "12 ships" not in final["answer"]  # ... not this
+    assert "36 vehicles" in final["answer"] and final["removed"]
+
+    with client.stream("POST", "/api/chat", json={"question": Q}) as r:  # the model fails
+        body = r.read().decode()
+    assert "event: notice" in body and body.rstrip().split("\n\n")[-1].startswith("event: answer")
+    assert '"mode": "extractive"' in body

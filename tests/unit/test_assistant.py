@@ -186,10 +186,13 @@ def test_follow_ups_are_rewritten_to_stand_alone():
         {"role": "assistant", "content": "36 vehicles [1]."},
     ]
     assert condense("and on May 25?", history) == "how many vehicles were destroyed on May 25?"
-    assert (
-        condense("who warned them?", history)
-        == "who warned them (how many vehicles were destroyed)?"
+    # the follow-up's own kind of question and words; the earlier names and numbers carried
+    assert condense("who warned them?", history) == "who warned them?"
+    assert condense("where did it happen?", history) == (
+        "where did it happen (vehicles were destroyed)?"
     )
+    named = [{"role": "user", "content": "How many trucks did Russia hit near Raqqah on May 25?"}]
+    assert condense("who warned them?", named) == "who warned them (Russia Raqqah May 25)?"
     assert condense("when did Daesh seize Raqqah?", history) == "when did Daesh seize Raqqah?"
     assert condense("and on May 25?", []) == "and on May 25?"
     pairs = [("how many vehicles were destroyed?", "36 vehicles [1].")]

@@ -29,6 +29,29 @@ def test_each_citation_number_links_to_its_sentence():
     assert "Title &lt;i&gt;x&lt;/i&gt;" in md and "Src &amp; Co, 2020-01-02" in md
 
 
+def test_notes_say_how_the_answer_was_made():
+    assert '<small class="note">' not in render_markdown(ANSWER)
+    generative = Answer(
+        "what?",
+        "The cited one [1].",
+        None,
+        False,
+        [CITATION],
+        mode="generative",
+        model="gemma",
+        removed=[{"text": "x", "reason": "y"}],
+        standalone_question="what is <cited>?",
+    )
+    md = render_markdown(generative)
+    assert (
+        "Phrased by gemma; every sentence checked against its quotes, 1 unsupported "
+        "sentence removed" in md
+    )
+    assert "Understood as: what is &lt;cited&gt;?" in md
+    fallback = Answer("what?", "The cited one [1].", None, False, [CITATION], notice="Too slow")
+    assert '<small class="note">Too slow</small>' in render_markdown(fallback)
+
+
 def test_markers_without_a_citation_stay_text():
     answer = Answer("q", "Something [2].", None, False, [CITATION])
     assert "Something [2]." in render_markdown(answer)
