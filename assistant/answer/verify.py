@@ -11,6 +11,7 @@ the checked one, which cites verbatim sentences with their offsets.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ _INSTRUCTION = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65536)  # the same passages come back question after question
 def instruction_like(text: str) -> bool:
     """Text that addresses a model or a reader with orders, as planted in an article to steer
     an assistant: never used as evidence."""
