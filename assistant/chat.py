@@ -474,7 +474,8 @@ def _turns(history: Sequence[dict | tuple]) -> list[str]:
     return out
 
 
-_GENERIC = frozenset(["happen", "do", "did", "say", "said", "mean", "go", "come", "that", "it"])
+# words that say nothing of their own in a follow-up (beyond the stopwords `terms` drops)
+_GENERIC = frozenset(["happen", "say", "said", "mean", "go", "come"])
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*|\d[\d,.:/-]*\w*)")
 _ASKING = re.compile(
     r"^\s*(?:(?:how\s+(?:many|much|long|far|often|old)|who(?:m|se)?|what|which|when|where|why"
