@@ -8,9 +8,11 @@ scrolled into view. Named endpoints for `gradio_client`: /ask, /articles, /artic
 
 from __future__ import annotations
 
+import atexit
 import functools
 import html
 import re
+import shutil
 import tempfile
 import time
 import uuid
@@ -236,6 +238,7 @@ def _friendly(fn: Callable[..., T]) -> Callable[..., T]:
 # -- the page -------------------------------------------------------------------------------
 def build(assistant: Assistant) -> gr.Blocks:
     exports = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+    atexit.register(shutil.rmtree, exports, ignore_errors=True)
 
     def library() -> str:
         status = assistant.status()

@@ -182,7 +182,7 @@ def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | No
     if q.preposition and (span := spans.after_preposition(sentence, q.preposition, qterms)):
         return span, True
     if q.kind == "who":
-        if q.verb and (span := spans.subject_of(sentence, q.verb, qterms)):
+        if q.verb and (span := spans.subject_of(sentence, q.verb, qterms, q.passive)):
             return span, True
         if span := spans.agent_of_noun(sentence, qterms):
             return span, True

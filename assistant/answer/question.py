@@ -35,6 +35,12 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (  # "where does X rank?" asks a rank, not a place
+        "what",
+        re.compile(
+            r"^\s*where\s+(?:do|does|did|is|was|are|were)\b[^?]*\b(?:rank|stand)(?:s|ed)?\b", re.I
+        ),
+    ),
     (
         "where",
         re.compile(
@@ -72,6 +78,7 @@ class Question:
     object_verb: str | None = None  # stem of the verb whose object is asked: "what ... carrying?"
     preposition: str | None = None  # a question ending "... a deal with?" asks what follows "with"
     described: tuple[str, ...] = ()  # "what is the main stronghold of X?" -> ("main", "stronghold")
+    passive: bool = False  # "who was limited by X?": the asked one is who `verb` was done to
 
 
 def classify(text: str) -> Question:
@@ -93,6 +100,7 @@ def classify(text: str) -> Question:
         _object_verb(text),
         _preposition(text),
         _described(text),
+        _passive(text),
     )
 
 
@@ -105,8 +113,8 @@ def _described(text: str) -> tuple[str, ...]:
 
 
 _SUBJECT_Q = re.compile(
-    r"^\s*(?:who|whom|what|which \w+)\s+(?:(?:is|are|was|were|has|have|had|will|would|could|can|"
-    r"also|being|been)\s+)*(?P<verb>[a-z][\w-]*)",
+    r"^\s*(?:who|whom|what|which \w+)\s+(?P<aux>(?:(?:is|are|was|were|has|have|had|will|would|"
+    r"could|can|also|being|been)\s+)*)(?P<verb>[a-z][\w-]*)(?P<by>\s+by\b)?",
     re.I,
 )
 _OBJECT_Q = re.compile(  # "what were the pickups carrying?" ("what did X do?" forms misfire)
@@ -131,6 +139,11 @@ def _verb(text: str) -> str | None:
     if not m or m.group("verb").lower() in STOPWORDS:
         return None
     return stem(m.group("verb").lower())
+
+
+def _passive(text: str) -> bool:
+    m = _SUBJECT_Q.match(text)
+    return bool(m and m.group("by") and re.search(r"\b(?:is|are|was|were|been)\b", m.group("aux")))
 
 
 def _object_verb(text: str) -> str | None:

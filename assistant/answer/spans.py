@@ -34,6 +34,7 @@ _UNIT_STOP = {
     "from",
     "by",
     "for",
+    "during",
     "as",
     "than",
     "that",
@@ -105,7 +106,9 @@ def counts(sentence: str) -> list[Span]:
             continue  # a date or a year, not a count
         unit_words = []
         for w in m.group("unit").split():
-            if w.lower() in _UNIT_STOP or w.lower().endswith("ing"):
+            # a participle after the noun ends it ("17 pickups carrying"); before, it is part
+            # of it ("108 existing television stations")
+            if w.lower() in _UNIT_STOP or (w.lower().endswith("ing") and unit_words):
                 break
             unit_words.append(w)
         end = (
@@ -347,30 +350,46 @@ _FILLER = {"the", "a", "an", "its", "their", "his", "her"}
 
 
 def _phrase_before(sentence: str, toks: list[re.Match[str]], i: int) -> Span | None:
-    """The subject before token i (a verb): back over auxiliaries, then to a clause boundary."""
+    """The subject before token i (a verb): back over auxiliaries, then to a clause boundary.
+    A name joined by 'and' stays in ('Temüjin and his brother Khasar killed'); a relative
+    clause between the subject and its verb is skipped ('X, who succeeded Y after Y died,
+    invited'); a lone pronoun is no answer."""
     j = i - 1
     while j >= 0 and toks[j].group().lower() in _AUX:
         j -= 1
     end_tok = j
+    if m := _RELATIVE.search(sentence[: toks[end_tok + 1].start()]):
+        return Span(m.group("np"), m.start("np"), m.end("np"))
     while j >= 0 and end_tok - j < 8:
         w = toks[j].group().lower()
+        name_and = w == "and" and 0 < j < end_tok and toks[j - 1].group()[0].isupper()
+        if name_and and not _gap_breaks(sentence, toks[j - 1], toks[j]):
+            j -= 1
+            continue
         if w in _CLAUSE or (j < end_tok and _gap_breaks(sentence, toks[j], toks[j + 1])):
             break
         j -= 1
-    if end_tok < 0 or j + 1 > end_tok:
+    if end_tok < 0 or j + 1 > end_tok or toks[end_tok].group().lower() in _PRONOUNS:
         return None
     start, end = toks[j + 1].start(), toks[end_tok].end()
     return Span(sentence[start:end], start, end)
 
 
-def subject_of(sentence: str, verb: str, qterms: set[str]) -> Span | None:
-    """Who did `verb` (a stem): the subject before it, or the agent after '<verb> by'."""
+# a subject and its relative clause, just before the verb: "[In May,] X, who ..., <verb>"
+_RELATIVE = re.compile(r"(?:^\s*|,\s+)(?P<np>\w[^,;]{0,80}?),\s+(?:who|which)\s[^;]*,\s*$")
+_PRONOUNS = {"he", "she", "it", "they", "we", "i", "you", "this", "that", "these", "those"}
+
+
+def subject_of(sentence: str, verb: str, qterms: set[str], passive: bool = False) -> Span | None:
+    """Who did `verb` (a stem): the subject before it, or the agent after '<verb> by'.
+    `passive` ('who was limited by X?') asks the other way round: who the verb was done to."""
     toks = _tokens(sentence)
     for i, t in enumerate(toks):
         if stem(t.group().lower()) != verb:
             continue
-        if i + 1 < len(toks) and toks[i + 1].group().lower() == "by":
-            span = _phrase_after(sentence, toks, i + 2, qterms)
+        by = i + 1 < len(toks) and toks[i + 1].group().lower() == "by"
+        if by != passive:
+            span = _phrase_after(sentence, toks, i + (1 if passive else 2), qterms)
         else:
             span = _phrase_before(sentence, toks, i)
         if span and not set(terms(span.text)) <= qterms:

@@ -132,3 +132,57 @@ def test_short_answers_only_from_rules_that_are_usually_right():
         _short(q, "On Monday officials said that in 2014 something else happened.", set(q.terms))
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "subject"),
+    [
+        # a relative clause between the subject and its verb is skipped
+        (
+            "Who invited Washington to dine with him?",
+            "Jacques Legardeur de Saint-Pierre, who succeeded Marin as commander after the "
+            "latter died on October 29, invited Washington to dine with him.",
+            "Jacques Legardeur de Saint-Pierre",
+        ),
+        (
+            "Who invited the envoy?",
+            "In May, the governor, who had arrived, invited the envoy.",
+            "the governor",
+        ),
+        # a name joined by "and" stays in the subject
+        (
+            "Who killed Begter?",
+            "During a hunt, Temüjin and his brother Khasar killed their half-brother Begter.",
+            "Temüjin and his brother Khasar",
+        ),
+        # a passive question asks who the verb was done to
+        (
+            "Who was limited by Denver's defense?",
+            "Newton was limited by Denver's defense, which sacked him seven times.",
+            "Newton",
+        ),
+        (
+            "Who was limited by the defense?",
+            "The defense limited Newton, sacking him seven times.",
+            "Newton",
+        ),
+        ("Who spotted the convoy?", "The convoy was spotted by Russian jets.", "Russian jets"),
+    ],
+)
+def test_subjects(question: str, sentence: str, subject: str):
+    q = classify(question)
+    assert spans.subject_of(sentence, q.verb, set(q.terms), q.passive).text == subject
+
+
+def test_a_pronoun_subject_is_no_answer_and_rank_questions_ask_no_place():
+    q = classify("Who found that voters moved?")
+    assert spans.subject_of("From his research he found that voters moved.", q.verb, set()) is None
+    assert classify("Where does oxygen rank by mass?").kind == "what"
+    assert classify("Where does the river rise?").kind == "where"
+
+
+def test_an_adjective_in_ing_belongs_to_the_unit():
+    s = "There were 108 existing television stations; Boston had two television stations."
+    best, _ = spans.best_count(s, tuple(terms("television stations")))
+    assert best.text == "108 existing television stations"
+    assert [c.text for c in spans.counts("17 pickups carrying mortars")] == ["17 pickups"]
