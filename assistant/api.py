@@ -89,6 +89,14 @@ class ChatCompletionRequest(BaseModel):
     filters: FiltersIn | None = Field(None, description="Extension: as in /api/ask.")
 
 
+class ContextOut(BaseModel):
+    """The sentence before a quote, verbatim at its offsets, when the answer draws on it."""
+
+    text: str
+    start: int
+    end: int
+
+
 class CitationOut(BaseModel):
     """A verbatim quote: `GET /api/articles/{article_id}` text[start:end] == quote."""
 
@@ -101,6 +109,9 @@ class CitationOut(BaseModel):
     quote: str
     start: int
     end: int
+    context: ContextOut | None = Field(
+        None, description="the sentence before the quote, when the answer draws on it too"
+    )
 
 
 class AnswerOut(BaseModel):

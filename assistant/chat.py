@@ -26,7 +26,7 @@ from assistant.llm import LLM, LLMError, complete, load_llm
 from assistant.llm import prompts as prompt_files
 from assistant.retrieve import Filters, Retriever, terms
 from assistant.store import Store
-from assistant.types import Answer, Article, Chunk, Citation, Passage
+from assistant.types import Answer, Article, Chunk, Citation, Context, Passage
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -292,7 +292,9 @@ class Assistant:
         if not draft.parts or (draft.abstained and abstain):
             return Answer(question, ABSTAIN, None, True, [])
         cite = self._citer()
-        pieces = [f"{shown} [{n}]" for shown, cand in draft.parts if (n := cite(cand)) is not None]
+        pieces = [
+            f"{p.text} [{n}]" for p in draft.parts if (n := cite(p.cand, p.context)) is not None
+        ]
         if not cite.citations:
             return Answer(question, ABSTAIN, None, True, [])
         text = "; ".join(pieces) + "."
@@ -312,13 +314,23 @@ class _Citer:
         self.numbers: dict[tuple[str, int], int | None] = {}
         self.texts: dict[str, str] = {}
 
-    def __call__(self, cand: Candidate) -> int | None:
+    def __call__(self, cand: Candidate, context: bool = False) -> int | None:
+        """The citation number of `cand`; with `context`, its quote also shows the sentence
+        before it (the answer draws on that too). None: the store does not hold the sentence,
+        or the context, verbatim: the part is left out rather than shown unchecked."""
         aid = cand.passage.chunk.article_id
         key = (aid, cand.start)
+        if aid not in self.texts:
+            self.texts[aid] = self.article(aid).text
+        text = self.texts[aid]
+        before = None
+        if context:
+            end = cand.before_start + len(cand.before)
+            if cand.before_start < 0 or text[cand.before_start : end] != cand.before:
+                return None
+            before = Context(cand.before, cand.before_start, end)
         if key not in self.numbers:
-            if aid not in self.texts:
-                self.texts[aid] = self.article(aid).text
-            if self.texts[aid][cand.start : cand.end] != cand.text:
+            if text[cand.start : cand.end] != cand.text:
                 self.numbers[key] = None
                 return None
             self.numbers[key] = len(self.citations) + 1
@@ -333,9 +345,13 @@ class _Citer:
                     cand.text,
                     cand.start,
                     cand.end,
+                    before,
                 )
             )
-        return self.numbers[key]
+        n = self.numbers[key]
+        if n is not None and before is not None and self.citations[n - 1].context is None:
+            self.citations[n - 1] = dataclasses.replace(self.citations[n - 1], context=before)
+        return n
 
 
 def _clean(question: str) -> str:

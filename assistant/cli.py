@@ -136,7 +136,10 @@ def render(answer) -> str:
     lines = [answer.answer]
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
-        quote = textwrap.fill(f"[{c.n}] \u201c{c.quote}\u201d", width=100, subsequent_indent="    ")
+        before = f"({c.context.text}) " if c.context else ""
+        quote = textwrap.fill(
+            f"[{c.n}] {before}\u201c{c.quote}\u201d", width=100, subsequent_indent="    "
+        )
         lines += [
             "",
             quote,

@@ -80,8 +80,19 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Context:
+    """The sentence before a quote, when the answer takes something from it (the date of
+    '... destroyed 36 vehicles' is in the sentence before): `article.text[start:end] == text`."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Citation:
-    """A verbatim quote: `article.text[start:end] == quote`."""
+    """A verbatim quote: `article.text[start:end] == quote`; `context`: the sentence before
+    it, verbatim too, when the answer's words for this citation draw on it."""
 
     n: int
     article_id: str
@@ -91,6 +102,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    context: Context | None = None
 
 
 @dataclass

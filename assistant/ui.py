@@ -43,6 +43,7 @@ CSS = """
   cursor: pointer; }
 #chat .abstained { border-left: 3px solid #d97706; padding-left: .6em; }
 #chat .filtered { color: var(--body-text-color-subdued); }
+#chat blockquote .context { color: var(--body-text-color-subdued); }
 """
 
 # Runs once the panel is on the page: catches clicks on citation links anywhere (capture phase,
@@ -147,7 +148,13 @@ def render_markdown(answer: Answer, filters: dict | None = None) -> str:
         parts.append(
             f'<blockquote class="citation" data-n="{c.n}" data-article="{c.article_id}" '
             f'data-start="{c.start}" data-end="{c.end}">{links[c.n]} '
-            f"\u201c{html.escape(c.quote)}\u201d<br><small><i>{html.escape(c.title)}</i>"
+            + (
+                f'<span class="context" title="the sentence before, which the answer draws on">'
+                f"{html.escape(c.context.text)}</span> "
+                if c.context
+                else ""
+            )
+            + f"\u201c{html.escape(c.quote)}\u201d<br><small><i>{html.escape(c.title)}</i>"
             + (f" \u2014 {where}" if where else "")
             + "</small></blockquote>"
         )
@@ -195,7 +202,9 @@ def export_markdown(turns: list[dict]) -> str:
             where = ", ".join(x for x in (c["source"], c["published"]) if x)
             lines += [
                 "",
-                f"> [{c['n']}] \u201c{c['quote']}\u201d",
+                f"> [{c['n']}] "
+                + (f"({c['context']['text']}) " if c.get("context") else "")
+                + f"\u201c{c['quote']}\u201d",
                 f"> \u2014 *{c['title']}*"
                 + (f", {where}" if where else "")
                 + f" (article `{c['article_id']}`, characters {c['start']}-{c['end']})",

@@ -4,8 +4,10 @@ and abstain when the evidence is weak."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +35,7 @@ class Candidate:
     end: int
     text: str
     before: str = ""  # the sentence before it in the chunk, for words it refers back to
+    before_start: int = -1  # its offset in the article text (-1: none)
     sem: float = 0.0  # cosine of question and sentence
     lex: float = 0.0  # IDF-weighted share of the question's words in the sentence
     pairs: float = 0.0  # share of the question's word pairs in the sentence
@@ -51,12 +54,21 @@ class Candidate:
         )
 
 
+class Part(NamedTuple):
+    """A piece of the answer: the text shown, the sentence it cites, and whether the text also
+    draws on the sentence before it (then shown with the quote as its context)."""
+
+    text: str
+    cand: Candidate
+    context: bool = False
+
+
 @dataclass
 class Draft:
     """What the answerer decided, before citations are numbered and checked against the store."""
 
     short_answer: str | None
-    parts: list[tuple[str, Candidate]]  # (text to show, the sentence it cites)
+    parts: list[Part]
     abstained: bool  # the support is below the threshold
     best: Candidate | None = None
     support: float = 0.0  # evidence score of the answer's sentence
@@ -68,14 +80,14 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     out = []
     for p in passages:
         c = p.chunk
-        previous = ""
+        previous, previous_start = "", -1
         for s in c.sentences:
             text = c.text[s.start - c.start : s.end - c.start]
             key = (c.article_id, s.start)
             if key not in seen:
                 seen.add(key)
-                out.append(Candidate(p, s.start, s.end, text, previous))
-            previous = text
+                out.append(Candidate(p, s.start, s.end, text, previous, previous_start))
+            previous, previous_start = text, s.start
     return out
 
 
@@ -125,7 +137,7 @@ def answer(
     best = ranked[0]  # the kind of answer asked weighs in the score; it does not overrule it
     support = best.score * (FIT_SUPPORT[best.fit] if q.kind not in ("what", "why", "yesno") else 1)
     short = _short(q, best.text, qterms)
-    parts: list[tuple[str, Candidate]] = [(short.text if short else best.text, best)]
+    parts = [Part(short.text if short else best.text, best)]
     if q.kind == "count" and short and not q.wants_total:
         parts = _more_counts(q, best, ranked, qterms, min_support)
     return Draft(short.text if short else None, parts, support < min_support, best, support)
@@ -198,7 +210,7 @@ def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | No
 
 def _more_counts(
     q: Question, best: Candidate, ranked: list[Candidate], qterms: set[str], min_support: float
-) -> list[tuple[str, Candidate]]:
+) -> list[Part]:
     """'How many' over several events: each count with when it happened, each with its own
     sentence ('36 vehicles, eight fuel trucks, 17 pickups on Monday [1]; 32 pick-up trucks on
     May 25 [2]'). Listed, never added up. Another sentence joins when it would be an answer
@@ -206,7 +218,7 @@ def _more_counts(
     short, others = spans.best_count(best.text, q.unit)
     listed = spans.listed_with(best.text, short, others)
     first = ", ".join(s.text for s in [short, *(s for s in listed if s is not short)])
-    parts = [(_dated(first, best), best)]
+    parts = [_dated(first, best)]
     if spans.dates(q.text):  # the question names its event's time: other events are not asked
         return parts
     for c in ranked[1:8]:
@@ -220,19 +232,36 @@ def _more_counts(
                 and c.start == best.start
             ):
                 continue
-            parts.append((_dated(span.text, c), c))
+            parts.append(_dated(span.text, c))
     return parts
 
 
-def _dated(counts: str, c: Candidate) -> str:
-    """Counts with the time the sentence (or the one before it) places them in."""
-    when = next(
-        (
-            d
-            for text in (c.text, c.before)
-            for d in spans.dates(text)
-            if " " in d.text and d.text.split()[0].lower() in ("on", "in", "since", "during", "by")
-        ),
-        None,
-    )
-    return f"{counts} {when.text[0].lower()}{when.text[1:]}" if when else counts
+def _dated(counts: str, c: Candidate) -> Part:
+    """Counts with the time the sentence places them in, or else the sentence before it (then
+    cited as the quote's context). A sentence with a time of its own ('during the closure')
+    borrows none: the one before may tell of another event."""
+
+    def when(text: str) -> spans.Span | None:
+        return next(
+            (
+                d
+                for d in spans.dates(text)
+                if " " in d.text
+                and d.text.split()[0].lower() in ("on", "in", "since", "during", "by")
+            ),
+            None,
+        )
+
+    found, context = when(c.text), False
+    if found is None and c.before and not _OWN_TIME.search(c.text):
+        found, context = when(c.before), True
+    if found is None:
+        return Part(counts, c)
+    return Part(f"{counts} {found.text[0].lower()}{found.text[1:]}", c, context)
+
+
+_OWN_TIME = re.compile(
+    r"\b(?:during|after|before|while|since|until|following|earlier|later|previously|"
+    r"last|next|this)\b|\b(?:today|yesterday|tomorrow|ago)\b",
+    re.I,
+)

@@ -47,7 +47,12 @@ def test_curl_can_ask(server: str):
         timeout=60,
         check=True,
     )
-    assert json.loads(out.stdout)["short_answer"] == "36 vehicles"
+    answer = json.loads(out.stdout)
+    assert answer["short_answer"] == "36 vehicles"
+    context = answer["citations"][0]["context"]  # where the answer's "on Monday" comes from
+    article = requests.get(f"{server}/api/articles/{answer['citations'][0]['article_id']}").json()
+    assert article["text"][context["start"] : context["end"]] == context["text"]
+    assert "on Monday" in context["text"]
 
 
 def test_chat_streams_server_sent_events(server: str):

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.integration
 def check_citations(assistant, answer) -> None:
     assert answer.citations
     for c in answer.citations:
-        assert assistant.article(c.article_id).text[c.start : c.end] == c.quote
+        text = assistant.article(c.article_id).text
+        assert text[c.start : c.end] == c.quote
         assert f"[{c.n}]" in answer.answer
+        if c.context:
+            assert text[c.context.start : c.context.end] == c.context.text
+            assert c.context.end <= c.start
 
 
 def test_how_many_vehicles(seeded):
@@ -29,6 +33,8 @@ def test_how_many_vehicles(seeded):
     assert answer.short_answer == "36 vehicles"
     assert answer.answer.startswith("36 vehicles, eight fuel trucks, 17 pickups on Monday [1]")
     assert "36 vehicles" in answer.citations[0].quote
+    # "on Monday" is in the sentence before the quote: shown with it as its context
+    assert "on Monday" in answer.citations[0].context.text
     assert answer.citations[0].title.startswith("Russian airstrikes hit Daesh convoy")
     assert answer.citations[0].source == "Iran Press TV"
     assert answer.citations[0].published == "2017-06-01"
@@ -119,7 +125,17 @@ def test_cli_ingest_ask_status_remove(tmp_path: Path):
     assert set(answer) >= {"question", "answer", "short_answer", "abstained", "citations"}
     assert answer["short_answer"] == "36 vehicles" and not answer["abstained"]
     c = answer["citations"][0]
-    assert set(c) == {"n", "article_id", "title", "source", "published", "quote", "start", "end"}
+    assert set(c) == {
+        "n",
+        "article_id",
+        "title",
+        "source",
+        "published",
+        "quote",
+        "start",
+        "end",
+        "context",
+    }
 
     plain = run("ask", "who claimed the SDF deal?")
     assert "Russian sources [1]" in plain.stdout and "According to Russian sources" in plain.stdout

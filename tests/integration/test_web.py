@@ -169,6 +169,8 @@ def test_the_page_answers_with_cited_sentences_and_opens_them(page):
     assert "Russian airstrikes hit Daesh convoy" in quote.inner_text()
     assert "Iran Press TV" in quote.inner_text() and "2017-06-01" in quote.inner_text()
     assert "36 vehicles" in page.locator("#chat strong").first.inner_text()
+    # the answer's "on Monday" comes from the sentence before: shown with the quote
+    assert "on Monday" in quote.locator(".context").inner_text()
     page.screenshot(path=str(SHOTS / "seed-vehicles.png"), full_page=True)
 
     marked = open_citation(page, 0)
@@ -196,7 +198,8 @@ def test_the_page_answers_with_cited_sentences_and_opens_them(page):
     exported = Path(download.value.path()).read_text()
     assert download.value.suggested_filename == "conversation.md"
     assert "## how many vehicles were destroyed?" in exported
-    assert "> [1] \u201cThe airstrikes also destroyed 36 vehicles" in exported
+    assert "> [1] (According to a Thursday statement" in exported  # the quote's context
+    assert "\u201cThe airstrikes also destroyed 36 vehicles" in exported
     assert "## who won the 2018 football world cup?" in exported and "_(abstained)_" in exported
 
 
@@ -228,6 +231,8 @@ def test_upload_articles_then_ask_about_one(page, tmp_path: Path):
     ask(page, "how many steel cables were replaced?")
     answers(page, 1)
     assert "412 steel cables" in page.locator("#chat blockquote.citation").last.inner_text()
+    # the cables were replaced "during the closure": the reopening's Tuesday is not their date
+    assert "Tuesday" not in page.locator("#chat").inner_text()
     assert open_citation(page).startswith("Engineers replaced 412 steel cables")
     assert "Coastal Herald" in page.locator("#article .article-meta").inner_text()
     page.screenshot(path=str(SHOTS / "uploaded-article-answer.png"), full_page=True)

@@ -186,3 +186,27 @@ def test_an_adjective_in_ing_belongs_to_the_unit():
     best, _ = spans.best_count(s, tuple(terms("television stations")))
     assert best.text == "108 existing television stations"
     assert [c.text for c in spans.counts("17 pickups carrying mortars")] == ["17 pickups"]
+
+
+def test_a_count_borrows_the_date_of_the_sentence_before_only_when_it_has_none_of_its_own():
+    from assistant.answer.extractive import _dated, candidates
+    from assistant.types import Chunk, Passage, Sentence
+
+    def cands(text: str):
+        first = text.split("\n")[0]
+        sentences = (Sentence(0, len(first)), Sentence(len(first) + 1, len(text)))
+        chunk = Chunk("a", 0, sentences, text)
+        return candidates([Passage(chunk, "T", None, None, 1.0, 0)])
+
+    seed = cands("Jets struck the convoys on Monday.\nThe airstrikes also destroyed 36 vehicles.")[
+        1
+    ]
+    part = _dated("36 vehicles", seed)
+    assert part.text == "36 vehicles on Monday" and part.context
+    assert (seed.before, seed.before_start) == ("Jets struck the convoys on Monday.", 0)
+    harbour = cands(
+        "The bridge reopened on Tuesday.\nEngineers replaced 412 cables during the closure."
+    )[1]
+    assert _dated("412 cables", harbour) == ("412 cables", harbour, False)
+    own = cands("Jets struck on Monday.\nOn May 25 jets destroyed 32 trucks.")[1]
+    assert _dated("32 trucks", own).text == "32 trucks on May 25"
