@@ -214,26 +214,40 @@ def _more_counts(
     """'How many' over several events: each count with when it happened, each with its own
     sentence ('36 vehicles, eight fuel trucks, 17 pickups on Monday [1]; 32 pick-up trucks on
     May 25 [2]'). Listed, never added up. Another sentence joins when it would be an answer
-    by itself (its score reaches `min_support`). The first part replaces the bare short answer."""
+    by itself (its score reaches `min_support`) and counts the asked thing, or, when the asked
+    thing heads a tally ('36 vehicles, eight fuel trucks, and 17 pickups'), a thing the tally
+    counts with it. A question that names its event ('on May 25', 'when the jets struck the
+    convoys') gets that event only. The first part replaces the bare short answer."""
     short, others = spans.best_count(best.text, q.unit)
     listed = spans.listed_with(best.text, short, others)
     first = ", ".join(s.text for s in [short, *(s for s in listed if s is not short)])
     parts = [_dated(first, best)]
-    if spans.dates(q.text):  # the question names its event's time: other events are not asked
+    if spans.dates(q.text) or _NAMES_EVENT.search(q.text):  # other events are not asked
         return parts
+    asked = set(q.unit)
+    tally = set().union(*(terms(spans.unit_of(s)) for s in listed)) if listed[0] is short else set()
     for c in ranked[1:8]:
-        if c.score < min_support:
+        if c.score + W_FIT < min_support:  # not an answer even with the best fit
             break
-        span, _ = spans.best_count(c.text, q.unit)
-        unit = set(terms(spans.unit_of(span))) if span else set()
-        if span and (unit & set(q.unit) if unit else spans.counted_by(c.text, span, qterms)):
-            if (
-                c.passage.chunk.article_id == best.passage.chunk.article_id
-                and c.start == best.start
-            ):
-                continue
+        span, _ = spans.best_count(c.text, tuple(asked | tally))
+        if span is None or (c.passage.chunk.article_id, c.start) == (
+            best.passage.chunk.article_id,
+            best.start,
+        ):
+            continue
+        unit = set(terms(spans.unit_of(span)))
+        if unit:  # all the asked unit ('pick-up trucks' are not 'fuel trucks'), or of the tally
+            # (its fit was judged against the question's unit only)
+            same = (bool(asked) and asked <= unit) or bool(unit & tally)
+            score = c.score + W_FIT * (1 - c.fit) if same else -1.0
+        else:
+            score = c.score if spans.counted_by(c.text, span, qterms) else -1.0
+        if score >= min_support:
             parts.append(_dated(span.text, c))
     return parts
+
+
+_NAMES_EVENT = re.compile(r"\b(?:when|while|during)\b", re.I)
 
 
 def _dated(counts: str, c: Candidate) -> Part:

@@ -35,6 +35,23 @@ def test_how_many_vehicles(seeded):
     assert "36 vehicles" in answer.citations[0].quote
     # "on Monday" is in the sentence before the quote: shown with it as its context
     assert "on Monday" in answer.citations[0].context.text
+    # the May 25 strike's trucks are counted too: the tally counts trucks among the vehicles
+    assert answer.answer.endswith("; 32 pick-up trucks on May 25 [2].")
+    check_citations(seeded, answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # pick-up trucks are not fuel trucks
+        ("How many fuel trucks did the airstrikes destroy?", "eight fuel trucks"),
+        # the question names its event: the May 25 strike is not asked
+        ("How many militants were killed when Russian jets destroyed the convoys?", "80 militants"),
+    ],
+)
+def test_counts_of_other_things_or_events_are_not_listed(seeded, question, expected):
+    answer = seeded.ask(question)
+    assert answer.answer.startswith(expected) and len(answer.citations) == 1
     assert answer.citations[0].title.startswith("Russian airstrikes hit Daesh convoy")
     assert answer.citations[0].source == "Iran Press TV"
     assert answer.citations[0].published == "2017-06-01"
