@@ -225,7 +225,7 @@ def _more_counts(
     if spans.dates(q.text) or _NAMES_EVENT.search(q.text):  # other events are not asked
         return parts
     asked = set(q.unit)
-    tally = set().union(*(terms(spans.unit_of(s)) for s in listed)) if listed[0] is short else set()
+    tally = {_head(s) for s in listed} - {None} if listed[0] is short else set()
     for c in ranked[1:8]:
         if c.score + W_FIT < min_support:  # not an answer even with the best fit
             break
@@ -238,13 +238,19 @@ def _more_counts(
         unit = set(terms(spans.unit_of(span)))
         if unit:  # all the asked unit ('pick-up trucks' are not 'fuel trucks'), or of the tally
             # (its fit was judged against the question's unit only)
-            same = (bool(asked) and asked <= unit) or bool(unit & tally)
+            same = (bool(asked) and asked <= unit) or _head(span) in tally
             score = c.score + W_FIT * (1 - c.fit) if same else -1.0
         else:
             score = c.score if spans.counted_by(c.text, span, qterms) else -1.0
         if score >= min_support:
             parts.append(_dated(span.text, c))
     return parts
+
+
+def _head(span: spans.Span) -> str | None:
+    """The noun a count counts: the last word of its unit ('eight fuel trucks' -> 'truck')."""
+    words = terms(spans.unit_of(span))
+    return words[-1] if words else None
 
 
 _NAMES_EVENT = re.compile(r"\b(?:when|while|during)\b", re.I)
