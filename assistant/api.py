@@ -239,8 +239,10 @@ def references(answer: Answer) -> str:
         lines.append("")
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
+        before = f"({c.context.text}) " if c.context else ""
         lines.append(
-            f"[{c.n}] \u201c{c.quote}\u201d \u2014 {c.title}" + (f" ({where})" if where else "")
+            f"[{c.n}] {before}\u201c{c.quote}\u201d \u2014 {c.title}"
+            + (f" ({where})" if where else "")
         )
     return "\n".join(lines)
 

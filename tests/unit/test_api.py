@@ -358,11 +358,15 @@ def test_pieces_join_back_and_names_are_made_safe():
 
 
 def test_references_put_each_quote_under_the_answer():
-    from assistant.types import Answer, Citation
+    from assistant.types import Answer, Citation, Context
 
     c = Citation(1, "abc", "Title", "Src", "2017-06-01", "A quote.", 0, 8)
     text = references(Answer("q?", "Yes [1].", None, False, [c]))
     assert text == "Yes [1].\n\n[1] \u201cA quote.\u201d \u2014 Title (Src, 2017-06-01)"
+    c = Citation(1, "abc", "T", None, None, "Q.", 10, 12, Context("On Monday.", 0, 10))
+    assert references(Answer("q?", "x on Monday [1].", citations=[c])).endswith(
+        "[1] (On Monday.) \u201cQ.\u201d \u2014 T"
+    )
     assert references(Answer("q?", "I could not find this in the articles.", abstained=True)) == (
         "I could not find this in the articles."
     )
