@@ -423,14 +423,18 @@ def build(assistant: Assistant) -> gr.Blocks:
                                 elem_id="filter-articles",
                             )
                         with gr.Row():
-                            date_from = gr.Textbox(
+                            date_from = gr.DateTime(
                                 label="Published from",
-                                placeholder="YYYY-MM-DD",
+                                include_time=False,
+                                type="string",
+                                info="YYYY-MM-DD, or pick a day",
                                 elem_id="filter-from",
                             )
-                            date_to = gr.Textbox(
+                            date_to = gr.DateTime(
                                 label="Published to",
-                                placeholder="YYYY-MM-DD",
+                                include_time=False,
+                                type="string",
+                                info="YYYY-MM-DD, or pick a day",
                                 elem_id="filter-to",
                             )
                     with gr.Row():

@@ -251,6 +251,15 @@ def test_filters_limit_the_articles_an_answer_comes_from(page):
     answers(page, 2)
     assert "63 million euros" in page.locator("#chat blockquote.citation").last.inner_text()
     page.screenshot(path=str(SHOTS / "filtered.png"), full_page=True)
+    # a date range the harbour story (published 2023-03-14) falls outside
+    page.locator("#filter-from input").fill("2024-01-01")
+    page.locator("#filter-from input").press("Enter")
+    ask(page, "how much did the repairs cost?")
+    answers(page, 3)
+    chat = page.locator("#chat").inner_text()
+    assert "Searched only: source Coastal Herald; from 2024-01-01" in chat
+    assert page.locator("#chat .abstained").count() == 2
+    page.screenshot(path=str(SHOTS / "filtered-by-date.png"), full_page=True)
 
 
 def test_an_edited_upload_replaces_its_article_and_reindex_reads_it_again(page, tmp_path: Path):
