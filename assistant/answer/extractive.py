@@ -235,14 +235,13 @@ def _more_counts(
             best.start,
         ):
             continue
-        unit = set(terms(spans.unit_of(span)))
-        if unit:  # all the asked unit ('pick-up trucks' are not 'fuel trucks'), or of the tally
-            # (its fit was judged against the question's unit only)
-            same = (bool(asked) and asked <= unit) or _head(span) in tally
-            score = c.score + W_FIT * (1 - c.fit) if same else -1.0
+        words = terms(spans.unit_of(span))
+        if words:  # all the asked unit ('pick-up trucks' are not 'fuel trucks'), or the tally's
+            joins = (bool(asked) and asked <= set(words)) or words[-1] in tally
+            bonus = W_FIT * (1 - c.fit)  # its fit was judged against the question's unit only
         else:
-            score = c.score if spans.counted_by(c.text, span, qterms) else -1.0
-        if score >= min_support:
+            joins, bonus = spans.counted_by(c.text, span, qterms), 0.0
+        if joins and c.score + bonus >= min_support:
             parts.append(_dated(span.text, c))
     return parts
 
