@@ -105,6 +105,52 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(run=_eval)
 
+    c = sub.add_parser(
+        "train-reader",
+        help="fine-tune the reader model on SQuAD questions, validated by article folds",
+        description="Fine-tune all-MiniLM-L6-v2 as the reader (answer sentence, probability, "
+        "span) on a questions.jsonl of the shared/train layout; prints the fold figures and "
+        "writes the weights, reader.json and READER.md. Same seed, same model.",
+    )
+    c.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/train/squad/questions.jsonl"),
+        help="training questions (default ../shared/train/squad/questions.jsonl)",
+    )
+    c.add_argument(
+        "--out",
+        type=Path,
+        default=Path("assistant/models/reader.safetensors"),
+        help="where to write the weights (reader.json and READER.md go beside them)",
+    )
+    c.add_argument("--epochs", type=float, default=1.0, help="passes over the pairs")
+    c.add_argument("--negatives", type=int, default=3, help="wrong sentences per question")
+    c.add_argument("--lr", type=float, default=5e-5, help="learning rate (AdamW, linear decay)")
+    c.add_argument("--batch-size", type=int, default=32)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument(
+        "--freeze-layers", type=int, default=2, help="lowest encoder layers kept as they are"
+    )
+    c.add_argument("--folds", type=int, default=2, help="article folds to validate on (1: none)")
+    c.add_argument("--val-questions", type=int, default=800, help="questions validated per fold")
+    c.add_argument(
+        "--hold-out",
+        nargs="*",
+        default=None,
+        metavar="ARTICLE",
+        help="articles the final model never sees (default: the five of evals/squad-slice)",
+    )
+    c.add_argument(
+        "--max-false-abstention",
+        type=float,
+        default=0.10,
+        help="the threshold is the highest whose out-of-fold false abstention stays below this",
+    )
+    c.add_argument("--fold-dir", type=Path, help="also keep each fold's model here")
+    c.add_argument("--limit", type=int, help="only N questions (a quick run)")
+    c.set_defaults(run=_train_reader)
+
     c = sub.add_parser("settings", help="print the effective settings")
     c.set_defaults(run=_settings)
     return p
@@ -291,6 +337,19 @@ def _eval(args: argparse.Namespace) -> int:
             print(f"below threshold: {f}", file=sys.stderr)
         return 1 if failures else 0
     return 0
+
+
+def _train_reader(args: argparse.Namespace) -> int:
+    from assistant.answer import train
+
+    if args.hold_out is None:
+        args.hold_out = list(train.SLICE)
+    if not args.data.is_file():
+        raise AssistantError(
+            f"{args.data}: no such training file",
+            help="pass --data PATH/questions.jsonl (the layout of shared/train/squad/)",
+        )
+    return train.main(args)
 
 
 def _settings(args: argparse.Namespace) -> int:

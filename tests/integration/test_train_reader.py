@@ -1,0 +1,54 @@
+"""`assistant train-reader` end to end on a tiny set: folds, weights, card, and a model that
+loads back (checksum verified) and reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import reader as R
+from assistant.cli import main
+
+pytestmark = pytest.mark.integration
+DATA = Path(__file__).parent.parent / "fixtures" / "reader" / "train" / "questions.jsonl"
+
+
+def test_a_tiny_training_run(tmp_path, capsys) -> None:
+    out = tmp_path / "reader.safetensors"
+    rc = main(
+        [
+            "train-reader",
+            "--data",
+            str(DATA),
+            "--out",
+            str(out),
+            "--folds",
+            "2",
+            "--batch-size",
+            "4",
+            "--negatives",
+            "2",
+            "--hold-out",
+            "Orchard",
+        ]
+    )
+    assert rc == 0
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["sha256"] == R.sha256_of(out)
+    assert card["articles_trained"] == ["Harbour"] and card["held_out"] == ["Orchard"]
+    assert [f["fold"] for f in card["folds"]] == [1, 2]
+    assert {"sentence_first_reader", "sentence_first_cosine", "answerable_auc"} <= set(
+        card["out_of_fold"]
+    )
+    assert 0 < card["threshold"] < 1
+    assert out.stat().st_size < 50e6
+    assert "sha256" in (tmp_path / "READER.md").read_text()
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["threshold"] == card["threshold"]
+
+    sentence = "The harbour was built in 1843 by the engineer Thomas Avery."
+    (r,) = R.Reader(out).read("Who built the harbour?", [R.Item(sentence, "Harbour")])
+    assert 0.0 < r.prob < 1.0
+    assert r.span is None or 0 <= r.span[0] < r.span[1] <= len(sentence)
