@@ -52,3 +52,22 @@ def test_a_tiny_training_run(tmp_path, capsys) -> None:
     (r,) = R.Reader(out).read("Who built the harbour?", [R.Item(sentence, "Harbour")])
     assert 0.0 < r.prob < 1.0
     assert r.span is None or 0 <= r.span[0] < r.span[1] <= len(sentence)
+
+
+def test_training_learns_what_it_is_shown(tmp_path) -> None:
+    """Trained long enough on the fixture, the reader puts the answer sentence first and cuts
+    the answer from it: the loss, labels and span targets teach what they should."""
+    out = tmp_path / "reader.safetensors"
+    args = ["train-reader", "--data", str(DATA), "--out", str(out), "--folds", "1"]
+    assert main([*args, "--epochs", "12", "--batch-size", "4", "--lr", "1e-4", "--hold-out"]) == 0
+    sentences = [
+        "The harbour of Brennick was built in 1843 by the engineer Thomas Avery.",
+        "It cost 40,000 pounds and took six years to finish.",
+        "Fishing boats used the harbour until the 1960s.",
+    ]
+    readings = R.Reader(out).read(
+        "Who built the harbour of Brennick?", [R.Item(s, "Harbour") for s in sentences]
+    )
+    assert readings[0].prob > max(r.prob for r in readings[1:])
+    span = readings[0].span
+    assert span is not None and "Thomas Avery" in sentences[0][span[0] : span[1]]
