@@ -16,6 +16,7 @@ import numpy as np
 from assistant.answer.extractive import ABSTAIN, Candidate, Draft, candidates
 from assistant.answer.extractive import answer as extract
 from assistant.answer.question import classify
+from assistant.answer.reader import Reader
 from assistant.answer.verify import Verified, instruction_like, verify
 from assistant.config import Settings, load_settings
 from assistant.embedder import Embedder
@@ -99,6 +100,20 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------
     @cached_property
+    def reader(self) -> Reader | None:
+        """The learned reader, when settings.reader_path names one (opt-in, see
+        docs/accuracy.md); None: the rules answer."""
+        return Reader(self.settings.reader_path) if self.settings.reader_path else None
+
+    @property
+    def min_support(self) -> float:
+        """The support below which the assistant abstains: the evidence score's 0.5, or
+        with a reader the threshold calibrated with it, unless settings.min_support is set."""
+        if self.settings.min_support is not None:
+            return self.settings.min_support
+        return self.reader.threshold if self.reader else 0.5
+
+    @cached_property
     def llm(self) -> LLM | None:
         """The configured language model (settings.llm_backend), or None: extractive answers."""
         return load_llm(self.settings)
@@ -157,22 +172,34 @@ class Assistant:
         passages = without_instructions(passages)
         lexical = self.retriever.lexical()
         draft = extract(
-            q, qvec, passages, self.sentence_vectors, lexical.idf, self.settings.min_support
+            q,
+            qvec,
+            passages,
+            self.sentence_vectors,
+            lexical.idf,
+            self.min_support,
+            self.reader,
+            self.settings.reader_candidates,
         )
         found = self._render(asked, draft, abstain)
         found.support = draft.support
         found.retrieved = list(dict.fromkeys(p.chunk.article_id for p in passages))
         found.standalone_question = standalone if standalone != asked else None
         found.prompts = list(used)
-        # The model phrases answers the evidence supports; it does not overrule an abstention.
-        if llm is None or found.abstained or not passages:
+        # The model phrases answers the evidence supports; it does not overrule an abstention,
+        # and with a reader it sees only passages holding a sentence the reader accepts.
+        given = passages
+        if self.reader is not None:
+            accepted = {c.passage.chunk.id for c, r in draft.read if r.prob >= self.min_support}
+            given = [p for p in passages if p.chunk.id in accepted]
+        given = given[: self.settings.llm_passages]
+        if llm is None or found.abstained or not given:
             if notice:
                 found.notice = notice
                 yield "notice", notice
             yield "delta", found.answer
             yield "answer", found
             return
-        given = passages[: self.settings.llm_passages]
         prompt = prompt_files.load("answer")
         used.append(prompt.ref)
         messages = self._messages(prompt, passages=passage_block(given), question=standalone)
@@ -292,12 +319,13 @@ class Assistant:
         if not draft.parts or (draft.abstained and abstain):
             return Answer(question, ABSTAIN, None, True, [])
         cite = self._citer()
-        pieces = [
-            f"{p.text} [{n}]" for p in draft.parts if (n := cite(p.cand, p.context)) is not None
-        ]
-        if not cite.citations:
+        shown = [(p.text, n) for p in draft.parts if (n := cite(p.cand, p.context)) is not None]
+        if not shown:
             return Answer(question, ABSTAIN, None, True, [])
-        text = "; ".join(pieces) + "."
+        text = "; ".join(f"{t} [{n}]" for t, n in shown)
+        # a sentence quoted whole keeps its own full stop: "... machine guns. [1]", not "[1]."
+        if not _ENDS_SENTENCE.search(shown[-1][0]):
+            text += "."
         return Answer(question, text, draft.short_answer, False, cite.citations)
 
     def _citer(self) -> _Citer:
@@ -352,6 +380,9 @@ class _Citer:
         if n is not None and before is not None and self.citations[n - 1].context is None:
             self.citations[n - 1] = dataclasses.replace(self.citations[n - 1], context=before)
         return n
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)]*\s*$")
 
 
 def _clean(question: str) -> str:

@@ -97,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, help="only the first N questions")
     c.add_argument("--no-baseline", action="store_true", help="skip the baseline column")
     c.add_argument(
+        "--reader",
+        type=Path,
+        nargs="+",
+        metavar="WEIGHTS",
+        help="reader models to answer with (default: the shipped one); each question is "
+        "answered by the first one not trained on its article, and skipped when none is "
+        "(fold models: honest figures on the articles the training data covers)",
+    )
+    c.add_argument(
         "--check",
         nargs="?",
         const="",
@@ -130,9 +139,23 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--batch-size", type=int, default=32)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument(
-        "--freeze-layers", type=int, default=2, help="lowest encoder layers kept as they are"
+        "--freeze-layers", type=int, default=0, help="lowest encoder layers kept as they are"
+    )
+    c.add_argument(
+        "--layers",
+        type=int,
+        default=3,
+        choices=range(1, 7),
+        metavar="1-6",
+        help="encoder layers of MiniLM-L6 kept (fewer: faster to train and to read)",
     )
     c.add_argument("--folds", type=int, default=2, help="article folds to validate on (1: none)")
+    c.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(".cache/train-reader"),
+        help="where sentence vectors are kept between runs (default .cache/train-reader)",
+    )
     c.add_argument("--val-questions", type=int, default=800, help="questions validated per fold")
     c.add_argument(
         "--hold-out",
@@ -148,6 +171,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the threshold is the highest whose out-of-fold false abstention stays below this",
     )
     c.add_argument("--fold-dir", type=Path, help="also keep each fold's model here")
+    c.add_argument(
+        "--folds-only",
+        action="store_true",
+        help="train and validate the fold models only (keep them with --fold-dir), no final",
+    )
     c.add_argument("--limit", type=int, help="only N questions (a quick run)")
     c.set_defaults(run=_train_reader)
 
@@ -328,6 +356,7 @@ def _eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         baseline=not args.no_baseline,
         progress=sys.stderr.isatty(),
+        readers=args.reader,
     )
     print((out / "report.md").read_text().split("\n## By question type")[0])
     print(f"report: {out}/report.md, report.json, report.png")

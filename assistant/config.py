@@ -34,8 +34,21 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(16, ge=1, le=100, description="Passages retrieved per question.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
-    min_support: float = Field(
-        0.5, ge=0, le=2, description="Below this evidence score the assistant abstains."
+    min_support: float | None = Field(
+        None,
+        ge=0,
+        le=2,
+        description="Below this support the assistant abstains; unset: 0.5 (evidence score), "
+        "or with a reader the threshold calibrated with it (its reader.json).",
+    )
+    reader_path: Path | None = Field(
+        None,
+        description="Opt-in: a learned reader's weights (.safetensors, `assistant "
+        "train-reader`; reader.json beside) picks the sentence, short answer and support. "
+        "Unset: the rules, which still measure better (docs/accuracy.md).",
+    )
+    reader_candidates: int = Field(
+        6, ge=1, le=32, description="With a reader: sentences it reads per question, best first."
     )
     seeds_dir: Path = Field(REPO_ROOT / "seeds", description="Articles `serve` indexes when empty.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")

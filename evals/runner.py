@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assistant import Assistant
 from assistant.answer.question import classify
+from assistant.answer.reader import Reader
 from assistant.config import load_settings
 from assistant.errors import AssistantError
 from evals import dataset as ds
@@ -53,6 +54,7 @@ def run(
     limit: int | None = None,
     baseline: bool = True,
     progress: bool = True,
+    readers: list[Path] | None = None,
 ) -> dict:
     items = ds.load(dataset, limit)
     articles = articles or ds.default_articles(dataset)
@@ -72,20 +74,26 @@ def run(
             if not report.ok:
                 _say(f"{report.count('failed')} article files failed to ingest", progress)
         names = _article_names(assistant)
-        threshold = assistant.settings.min_support
         obey = _obey_lists(dataset)
-        ours = [
-            _ask(assistant, item, names, threshold, obey, generate=False)
-            for item in _bar(items, "ours", progress)
-        ]
+        by_reader, skipped = _by_reader(assistant, items, readers)
+        items = [i for group in by_reader.values() for i in group]
+        ours: list[Record] = []
         generative: list[Record] = []
         model = None
-        if assistant.settings.llm_backend != "none":  # a model is configured: its column too
-            model = assistant.llm.name
-            generative = [
-                _ask(assistant, item, names, threshold, obey, generate=True)
-                for item in _bar(items, "generative", progress)
+        thresholds = []
+        for reader, group in by_reader.items():
+            assistant.reader = reader
+            thresholds.append(assistant.min_support)
+            ours += [
+                _ask(assistant, item, names, thresholds[-1], obey, generate=False)
+                for item in _bar(group, "ours", progress)
             ]
+            if assistant.settings.llm_backend != "none":  # a model is configured: its column too
+                model = assistant.llm.name
+                generative += [
+                    _ask(assistant, item, names, thresholds[-1], obey, generate=True)
+                    for item in _bar(group, "generative", progress)
+                ]
         base_records: list[Record] = []
         base_info: dict = {}
         if baseline and articles is not None:
@@ -102,7 +110,10 @@ def run(
         "articles": str(articles) if articles else "(configured index)",
         "questions": len(items),
         "answerable": sum(i.answerable for i in items),
-        "threshold": threshold,
+        "skipped_reader_trained_on": skipped,
+        "readers": [str(r.path) for r in by_reader if r is not None],
+        "threshold": thresholds[0] if thresholds else None,
+        "thresholds": thresholds,  # one a reader
         "ingest_seconds": round(ingest_seconds, 2) if ingest_seconds is not None else None,
         "ours": summarize(ours),
         "ours_by_kind": {k: summarize(v) for k, v in _by_kind(ours).items()},
@@ -120,6 +131,24 @@ def run(
     if out is not None:
         write(result, out)
     return result
+
+
+def _by_reader(
+    assistant: Assistant, items: list[ds.Item], paths: list[Path] | None
+) -> tuple[dict[Reader | None, list[ds.Item]], int]:
+    """Each question with the first reader not trained on its article (the card's
+    `articles_trained`); the questions none of them may answer honestly are left out.
+    Without a reader (the rules answer), every question."""
+    readers = [Reader(p) for p in paths] if paths else [assistant.reader]
+    groups: dict[Reader | None, list[ds.Item]] = {r: [] for r in readers}
+    skipped = 0
+    for item in items:
+        free = [r for r in readers if r is None or item.article not in r.trained_on]
+        if free:
+            groups[free[0]].append(item)
+        else:
+            skipped += 1
+    return {r: g for r, g in groups.items() if g}, skipped
 
 
 class _Names:
@@ -506,7 +535,8 @@ def chart(r: dict, path: Path) -> None:
             marker="o",
             markersize=3,
         )
-        right.axvline(r["threshold"], color="grey", linestyle=":")
+        for line in set(r.get("thresholds") or [r["threshold"]]) - {None}:
+            right.axvline(line, color="grey", linestyle=":")
         right.set_xlabel("support threshold")
     right.set_ylabel("answer accuracy (answerable)")
     right.set_ylim(0, 1)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
 from assistant.answer import spans
 from assistant.answer.question import Question
+from assistant.answer.reader import Item, Reader, Reading
 from assistant.retrieve import terms
 from assistant.types import Passage
 
@@ -71,7 +72,8 @@ class Draft:
     parts: list[Part]
     abstained: bool  # the support is below the threshold
     best: Candidate | None = None
-    support: float = 0.0  # evidence score of the answer's sentence
+    support: float = 0.0  # evidence score of the answer's sentence (reader: its probability)
+    read: list[tuple[Candidate, Reading]] = field(default_factory=list)  # reader: best first
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
@@ -129,18 +131,59 @@ def answer(
     vectors_of: Vectors,
     idf: Callable[[str], float],
     min_support: float,
+    reader: Reader | None = None,
+    n_read: int = 6,
 ) -> Draft:
+    """The best sentence by evidence score, its short answer by the rules below, its score
+    the support; with a `reader`, the reader's choice among the `n_read` best (`read`)."""
     ranked = score(q, qvec, passages, vectors_of, idf)
     if not ranked:
         return Draft(None, [], True)
+    if reader is not None:
+        return read(q, ranked[:n_read], reader, min_support)
     qterms = set(q.terms) | acronyms(q.terms)
     best = ranked[0]  # the kind of answer asked weighs in the score; it does not overrule it
     support = best.score * (FIT_SUPPORT[best.fit] if q.kind not in ("what", "why", "yesno") else 1)
     short = _short(q, best.text, qterms)
     parts = [Part(short.text if short else best.text, best)]
     if q.kind == "count" and short and not q.wants_total:
-        parts = _more_counts(q, best, ranked, qterms, min_support)
+        others = [c for c in ranked[1:8] if c.score + W_FIT >= min_support]
+        parts = _more_counts(
+            q, best, others, qterms, lambda c, bonus: c.score + bonus >= min_support
+        )
     return Draft(short.text if short else None, parts, support < min_support, best, support)
+
+
+def read(q: Question, top: list[Candidate], reader: Reader, min_support: float) -> Draft:
+    """The learned reader's answer (opt-in: it does not beat the rules yet, docs/accuracy.md):
+    the candidate with the highest logit + the card's cosine weight x cosine; the reader's
+    span in it as the short answer when its span probability reaches the card's threshold;
+    its probability as the support."""
+    readings = reader.read(q.text, [Item(c.text, c.passage.title, c.before) for c in top])
+    w = reader.cosine_weight
+    order = sorted(range(len(top)), key=lambda i: -(readings[i].score + w * top[i].sem))
+    ranked = [(top[i], readings[i]) for i in order]
+    best, r = ranked[0]
+    short = _reader_short(q, best.text, r, reader.span_threshold)
+    parts = [Part(short or best.text, best)]
+    if q.kind == "count" and short and not q.wants_total:
+        qterms = set(q.terms) | acronyms(q.terms)
+        others = [c for c, x in ranked[1:] if x.prob >= min_support]
+        parts = _more_counts(q, best, others, qterms, lambda c, bonus: True)
+    return Draft(short, parts, r.prob < min_support, best, r.prob, ranked)
+
+
+def _reader_short(q: Question, sentence: str, r: Reading, span_threshold: float) -> str | None:
+    """The reader's span, when it is sure enough of it; for a count, widened to the count
+    with what it counts ('36' -> '36 vehicles')."""
+    if r.span is None or r.span_prob < span_threshold:
+        return None
+    a, b = r.span
+    if q.kind == "count":
+        for c in spans.counts(sentence):
+            if c.start < b and a < c.end:
+                return c.text
+    return sentence[a:b]
 
 
 def acronyms(words: Sequence[str]) -> set[str]:
@@ -209,26 +252,30 @@ def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | No
 
 
 def _more_counts(
-    q: Question, best: Candidate, ranked: list[Candidate], qterms: set[str], min_support: float
+    q: Question,
+    best: Candidate,
+    others: list[Candidate],
+    qterms: set[str],
+    answers: Callable[[Candidate, float], bool],
 ) -> list[Part]:
     """'How many' over several events: each count with when it happened, each with its own
     sentence ('36 vehicles, eight fuel trucks, 17 pickups on Monday [1]; 32 pick-up trucks on
-    May 25 [2]'). Listed, never added up. Another sentence joins when it would be an answer
-    by itself (its score reaches `min_support`) and counts the asked thing, or, when the asked
+    May 25 [2]'). Listed, never added up. Another sentence (of `others`, best first) joins
+    when it would be an answer by itself (`answers(it, fit bonus)`) and counts the asked thing, or, when the asked
     thing heads a tally ('36 vehicles, eight fuel trucks, and 17 pickups'), a thing the tally
     counts with it. A question that names its event ('on May 25', 'when the jets struck the
     convoys') gets that event only. The first part replaces the bare short answer."""
-    short, others = spans.best_count(best.text, q.unit)
-    listed = spans.listed_with(best.text, short, others)
+    short, rest = spans.best_count(best.text, q.unit)
+    if short is None:
+        return [Part(best.text, best)]
+    listed = spans.listed_with(best.text, short, rest)
     first = ", ".join(s.text for s in [short, *(s for s in listed if s is not short)])
     parts = [_dated(first, best)]
     if spans.dates(q.text) or _NAMES_EVENT.search(q.text):  # other events are not asked
         return parts
     asked = set(q.unit)
     tally = {_head(s) for s in listed} - {None} if listed[0] is short else set()
-    for c in ranked[1:8]:
-        if c.score + W_FIT < min_support:  # not an answer even with the best fit
-            break
+    for c in others:
         span, _ = spans.best_count(c.text, tuple(asked | tally))
         if span is None or (c.passage.chunk.article_id, c.start) == (
             best.passage.chunk.article_id,
@@ -241,7 +288,7 @@ def _more_counts(
             bonus = W_FIT * (1 - c.fit)  # its fit was judged against the question's unit only
         else:
             joins, bonus = spans.counted_by(c.text, span, qterms), 0.0
-        if joins and c.score + bonus >= min_support:
+        if joins and answers(c, bonus):
             parts.append(_dated(span.text, c))
     return parts
 

@@ -71,9 +71,9 @@ def tokenizer():
     return AutoTokenizer.from_pretrained(base_path())
 
 
-def network(config=None):
-    """MiniLM-L6 with one linear layer on top: per token, answer start and end; on [CLS],
-    whether the sentence answers."""
+def network(layers: int = 6):
+    """The lowest `layers` layers of MiniLM-L6 with one linear layer on top: per token, answer
+    start and end; over all tokens (mean), whether the sentence answers."""
     import torch
     from transformers import BertConfig, BertModel
 
@@ -86,9 +86,13 @@ def network(config=None):
         def forward(self, ids, mask, types):
             hidden = self.bert(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
             out = self.heads(hidden)
-            return out[:, 0, 2], out[..., 0], out[..., 1]  # answer, start, end logits
+            # whether it answers: the mean over the tokens, as the embedder pools (its [CLS]
+            # state barely varies between inputs, and a head on it learned nothing)
+            m = mask.to(out.dtype)
+            answer = (out[..., 2] * m).sum(1) / m.sum(1)
+            return answer, out[..., 0], out[..., 1]  # answer, start, end logits
 
-    return Net(config or BertConfig.from_pretrained(base_path()))
+    return Net(BertConfig.from_pretrained(base_path(), num_hidden_layers=layers))
 
 
 def encode(tok, question: str, items: Sequence[Item]) -> list[Encoded]:
@@ -172,13 +176,28 @@ class Reader:
     def threshold(self) -> float:
         return float(self.card["threshold"])
 
+    @property
+    def trained_on(self) -> set[str]:
+        """The articles the reader was trained on: figures on them are not honest."""
+        return set(self.card.get("articles_trained", []))
+
+    @property
+    def span_threshold(self) -> float:
+        """The span probability from which a short answer is given."""
+        return float(self.card.get("span_threshold", 0.0))
+
+    @property
+    def cosine_weight(self) -> float:
+        """How much the question-sentence cosine adds to the logit when ranking."""
+        return float(self.card.get("cosine_weight", 0.0))
+
     @cached_property
     def tokenizer(self):
         return tokenizer()
 
     @cached_property
     def model(self):
-        return load(self.path, self.card.get("sha256"))
+        return load(self.path, self.card.get("sha256"), self.card.get("layers", 6))
 
     def read(self, question: str, items: Sequence[Item]) -> list[Reading]:
         with self._lock:
@@ -202,7 +221,7 @@ def read(net, tok, question: str, items: Sequence[Item]) -> list[Reading]:
     return out
 
 
-def load(path: Path, sha256: str | None):
+def load(path: Path, sha256: str | None, layers: int = 6):
     """The network with the weights at `path`, in float32. A missing, truncated or altered
     file is refused with a message that says how to get a good one."""
     if not path.is_file():
@@ -217,7 +236,7 @@ def load(path: Path, sha256: str | None):
 
     try:
         state = {k: v.float() for k, v in load_bytes(data).items()}
-        net = network()
+        net = network(layers)
         net.load_state_dict(state)
     except Exception as e:
         raise AssistantError(f"the reader model {path} cannot be read ({e})", help=RETRAIN) from e

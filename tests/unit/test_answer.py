@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import spans
-from assistant.answer.extractive import _short, acronyms
+from assistant.answer.extractive import _reader_short, _short, acronyms
 from assistant.answer.question import classify
+from assistant.answer.reader import Reading
 from assistant.retrieve import terms
 
 SEED_COUNTS = (
@@ -210,3 +211,16 @@ def test_a_count_borrows_the_date_of_the_sentence_before_only_when_it_has_none_o
     assert _dated("412 cables", harbour) == ("412 cables", harbour, False)
     own = cands("Jets struck on Monday.\nOn May 25 jets destroyed 32 trucks.")[1]
     assert _dated("32 trucks", own).text == "32 trucks on May 25"
+
+
+def test_the_readers_short_answer_is_its_span_when_it_is_sure():
+    sentence = "The reader said 36 vehicles were destroyed by Ann Lee."
+    lee = (sentence.index("Ann Lee"), sentence.index("Ann Lee") + 7)
+    q = classify("Who destroyed the vehicles?")
+    assert _reader_short(q, sentence, Reading(1.0, 0.7, lee, 0.6), 0.5) == "Ann Lee"
+    assert _reader_short(q, sentence, Reading(1.0, 0.7, lee, 0.4), 0.5) is None  # unsure
+    assert _reader_short(q, sentence, Reading(1.0, 0.7, None, 0.0), 0.0) is None
+    # a count is widened to what it counts
+    q = classify("how many vehicles were destroyed?")
+    k = sentence.index("36")
+    assert _reader_short(q, sentence, Reading(1.0, 0.7, (k, k + 2), 0.9), 0.5) == "36 vehicles"
