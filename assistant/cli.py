@@ -23,7 +23,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args) or 0
     except AssistantError as e:
-        print(f"error: {e.message}" + (f"\n  hint: {e.help}" if e.help else ""), file=sys.stderr)
+        if getattr(args, "json", False):  # a JSON reader gets JSON, on stdout, for errors too
+            print(json.dumps({"error": e.message, "help": e.help}, ensure_ascii=False))
+        else:
+            print(
+                f"error: {e.message}" + (f"\n  hint: {e.help}" if e.help else ""), file=sys.stderr
+            )
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -206,8 +211,11 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def render(answer) -> str:
-    """An answer for a terminal: the text, then each cited quote with where it comes from."""
+    """An answer for a terminal: how a follow-up was understood (when it was rewritten), the
+    text, then each cited quote with where it comes from."""
     lines = [answer.answer]
+    if answer.standalone_question:
+        lines.insert(0, f"Understood as: {answer.standalone_question}")
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
         before = f"({c.context.text}) " if c.context else ""

@@ -174,6 +174,13 @@ def test_cli_ingest_ask_status_remove(tmp_path: Path):
     )
     assert chat.returncode == 0, chat.stderr
     assert "36 vehicles" in chat.stdout and "32 pick-up trucks" in chat.stdout
+    # the follow-up was rewritten to stand alone, and the CLI says how it was understood
+    assert "Understood as: how many vehicles were destroyed" in chat.stdout
+
+    # with --json, an error is JSON on stdout too, with a non-zero exit
+    empty = run("ask", "   ", "--json")
+    assert empty.returncode == 1 and not empty.stderr
+    assert set(json.loads(empty.stdout)) == {"error", "help"}
 
     removed = run("index", "remove", c["article_id"])
     assert removed.returncode == 0
