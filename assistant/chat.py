@@ -170,6 +170,11 @@ class Assistant:
         qvec = self.embedder.embed([standalone])[0]
         passages = self.retriever.search(standalone, qvec, top_k or self.settings.top_k, allowed)
         passages = without_instructions(passages)
+        if not passages and not self.store.articles_col.count():
+            empty = Answer(asked, NOTHING_INDEXED, None, True, [])
+            yield "delta", empty.answer
+            yield "answer", empty
+            return
         lexical = self.retriever.lexical()
         draft = extract(
             q,
@@ -382,6 +387,11 @@ class _Citer:
         return n
 
 
+NOTHING_INDEXED = (
+    "No articles are indexed yet, so there is nothing to answer from. Add some with "
+    "`assistant ingest FILES_OR_FOLDERS`, the Library tab's upload on the web page, or "
+    "POST /api/articles."
+)
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)]*\s*$")
 
 

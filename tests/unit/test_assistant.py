@@ -93,8 +93,13 @@ def test_unrelated_questions_abstain(fake_assistant: Assistant):
         assert answer.answer == "I could not find this in the articles."
 
 
-def test_an_empty_index_abstains(fake_assistant: Assistant):
-    assert fake_assistant.ask("how many vehicles were destroyed?").abstained
+def test_an_empty_index_says_so_and_how_to_add_articles(fake_assistant: Assistant):
+    answer = fake_assistant.ask("how many vehicles were destroyed?")
+    assert answer.abstained and not answer.citations
+    assert answer.answer.startswith("No articles are indexed yet")
+    assert "assistant ingest" in answer.answer and "upload" in answer.answer
+    fake_assistant.ingest([SEED])
+    assert not fake_assistant.ask("how many vehicles were destroyed?").answer.startswith("No ")
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "x" * 2001])
