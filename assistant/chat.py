@@ -187,6 +187,8 @@ class Assistant:
             self.settings.reader_candidates,
         )
         found = self._render(asked, draft, abstain)
+        if found.abstained and allowed:
+            found.answer = self._filtered_out(allowed)
         found.support = draft.support
         found.retrieved = list(dict.fromkeys(p.chunk.article_id for p in passages))
         found.standalone_question = standalone if standalone != asked else None
@@ -238,6 +240,24 @@ class Assistant:
         answer.model = llm.name
         answer.prompts = used
         yield "answer", answer
+
+    def _filtered_out(self, allowed: Filters) -> str:
+        """The abstention when filters narrowed the search: say so, and how far."""
+        articles = self.store.list_articles()
+        left = sum(
+            allowed.allows(
+                {
+                    "source": a["source"],
+                    "published_int": int(a["published"].replace("-", "")) if a["published"] else 0,
+                    "article_id": a["id"],
+                }
+            )
+            for a in articles
+        )
+        return (
+            f"I could not find this in the articles the filters leave ({left} of "
+            f"{len(articles)}). Widen or clear the filters to search them all."
+        )
 
     def _messages(self, prompt: prompt_files.Prompt, **values: str) -> list[dict[str, str]]:
         messages = prompt.messages(**values)

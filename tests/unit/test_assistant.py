@@ -202,3 +202,20 @@ def test_follow_ups_are_rewritten_to_stand_alone():
     assert condense("and on May 25?", []) == "and on May 25?"
     pairs = [("how many vehicles were destroyed?", "36 vehicles [1].")]
     assert condense("what about pickups?", pairs) == "how many vehicles were destroyed pickups?"
+
+
+def test_an_abstention_under_filters_says_the_filters_limited_the_search(
+    fake_assistant: Assistant,
+):
+    fake_assistant.ingest([SEED])
+    q = "how many vehicles were destroyed?"
+    none = fake_assistant.ask(q, filters={"sources": ["Nobody"]})
+    assert none.abstained
+    assert none.answer.startswith(
+        "I could not find this in the articles the filters leave (0 of 1)"
+    )
+    assert not fake_assistant.ask(q, filters={"sources": ["Iran Press TV"]}).abstained
+    # without filters, the plain abstention
+    assert fake_assistant.ask("Who won the 2018 football World Cup?").answer == (
+        "I could not find this in the articles."
+    )
