@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import re
 import time
@@ -68,8 +69,28 @@ class Assistant:
         self.retriever = Retriever(self.store)
 
     # -- library ---------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
-        return run_ingest(paths, self.store, self.embedder, self.settings, progress)
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        progress: bool = False,
+        source: str | None = None,
+        published: str | None = None,
+    ) -> IngestReport:
+        """Add files or folders. `source` and `published` (YYYY-MM-DD), when given, are the
+        articles' outlet and date, whatever the files say (the BBC stories carry neither)."""
+        meta: dict[str, str] = {}
+        if source is not None:
+            if not source.strip():
+                raise AssistantError("the source is empty", help="give the outlet's name")
+            meta["source"] = source.strip()
+        if published is not None:
+            try:
+                meta["published"] = datetime.date.fromisoformat(published.strip()).isoformat()
+            except ValueError:
+                raise AssistantError(
+                    f"published {published!r} is not a date", help="use YYYY-MM-DD"
+                ) from None
+        return run_ingest(paths, self.store, self.embedder, self.settings, progress, meta)
 
     def article(self, article_id: str) -> Article:
         article = self.store.article(article_id)

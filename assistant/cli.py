@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", metavar="PATH")
     c.add_argument("--json", action="store_true", help="print the report as JSON")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--source", metavar="NAME", help="the articles' outlet (overrides the files)")
+    c.add_argument(
+        "--published", metavar="YYYY-MM-DD", help="the articles' date (overrides the files)"
+    )
     c.set_defaults(run=_ingest)
 
     c = sub.add_parser("ask", help="answer one question")
@@ -196,7 +200,12 @@ def _assistant():
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    report = _assistant().ingest(args.paths, progress=not args.no_progress and sys.stderr.isatty())
+    report = _assistant().ingest(
+        args.paths,
+        progress=not args.no_progress and sys.stderr.isatty(),
+        source=args.source,
+        published=args.published,
+    )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

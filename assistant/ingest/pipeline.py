@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -115,7 +116,10 @@ def ingest(
     embedder: Embedder,
     settings: Settings,
     progress: bool = False,
+    meta: dict[str, str] | None = None,
 ) -> IngestReport:
+    """Load, chunk, embed and store `paths`; `meta` ({"source", "published"}) replaces what
+    the files say of themselves."""
     files, errors = collect(paths)
     report = IngestReport(list(errors))
     pending: list[tuple[Article, list[Chunk], list[str], FileResult]] = []
@@ -125,7 +129,9 @@ def ingest(
     bar = _bar(len(files), progress)
     try:
         for lo in range(0, len(files), CHECK_BATCH_FILES):
-            window = [(path, _load(path, max_bytes)) for path in files[lo : lo + CHECK_BATCH_FILES]]
+            window = [
+                (path, _load(path, max_bytes, meta)) for path in files[lo : lo + CHECK_BATCH_FILES]
+            ]
             bar.update(len(window))
             # one round trip per window instead of one per file (re-ingest is mostly this)
             ids = dict.fromkeys(a.id for _, a in window if isinstance(a, Article))
@@ -175,9 +181,9 @@ def ingest(
     return report
 
 
-def _load(path: Path, max_bytes: int) -> Article | FileResult:
+def _load(path: Path, max_bytes: int, meta: dict[str, str] | None) -> Article | FileResult:
     try:
-        return to_article(load_document(path, max_bytes), path)
+        return to_article(dataclasses.replace(load_document(path, max_bytes), **(meta or {})), path)
     except AssistantError as e:
         return FileResult(str(path), "failed", message=e.message)
 

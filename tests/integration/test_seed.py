@@ -161,6 +161,9 @@ def test_cli_ingest_ask_status_remove(tmp_path: Path):
     assert status["articles"] == 1 and status["chunks"] >= 1
     assert status["embedding_model"] == "all-MiniLM-L6-v2" and status["store"] == "embedded"
 
+    dated = run("ingest", str(SEEDS), "--published", "soon")
+    assert dated.returncode == 1 and "not a date" in dated.stderr and "YYYY-MM-DD" in dated.stderr
+
     bad = run("ingest", str(tmp_path / "nope.txt"), str(SEEDS))
     assert bad.returncode == 1 and "nope.txt" in bad.stderr
 

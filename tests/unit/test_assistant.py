@@ -219,3 +219,17 @@ def test_an_abstention_under_filters_says_the_filters_limited_the_search(
     assert fake_assistant.ask("Who won the 2018 football World Cup?").answer == (
         "I could not find this in the articles."
     )
+
+
+def test_ingest_can_set_the_source_and_date_the_files_lack(fake_assistant: Assistant, tmp_path):
+    story = tmp_path / "story.txt"
+    story.write_text("Unison backs strike\n\nDave Prentis, general secretary of Unison, spoke.\n")
+    report = fake_assistant.ingest([story], source="BBC News", published="2005-03-01")
+    article = fake_assistant.article(report.results[0].article_id)
+    assert (article.source, article.published) == ("BBC News", "2005-03-01")
+    answer = fake_assistant.ask("Who is the general secretary of Unison?")
+    assert answer.citations[0].source == "BBC News"
+    assert answer.citations[0].published == "2005-03-01"
+    for bad in ({"published": "March 2005"}, {"source": " "}):
+        with pytest.raises(AssistantError):
+            fake_assistant.ingest([story], **bad)
