@@ -27,7 +27,7 @@ from assistant.ingest.pipeline import ingest as run_ingest
 from assistant.llm import LLM, LLMError, complete, load_llm
 from assistant.llm import prompts as prompt_files
 from assistant.retrieve import Filters, Retriever, terms
-from assistant.store import Store
+from assistant.store import Store, date_int
 from assistant.types import Answer, Article, Chunk, Citation, Context, Passage
 
 log = logging.getLogger(__name__)
@@ -269,7 +269,7 @@ class Assistant:
             allowed.allows(
                 {
                     "source": a["source"],
-                    "published_int": int(a["published"].replace("-", "")) if a["published"] else 0,
+                    "published_int": date_int(a["published"]),
                     "article_id": a["id"],
                 }
             )

@@ -518,7 +518,8 @@ def _unavailable(settings: Settings, e: Exception) -> AssistantError:
     )
 
 
-def _date_int(published: str | None) -> int:
+def date_int(published: str | None) -> int:
+    """YYYY-MM-DD as the YYYYMMDD number filters compare (0: no date)."""
     return int(published.replace("-", "")) if published else 0
 
 
@@ -532,7 +533,7 @@ def _chunk_meta(c: Chunk, a: Article) -> dict:
         "title": a.title,
         "source": a.source or "",
         "published": a.published or "",
-        "published_int": _date_int(a.published),
+        "published_int": date_int(a.published),
     }
 
 
@@ -544,7 +545,7 @@ def _chunk(cid: str, doc: str, meta: dict) -> Chunk:
 def _article_meta(a: Article, n_chunks: int) -> dict:
     meta = {k: v for k, v in a.meta().items() if k != "id"}
     meta = {k: ("" if v is None else v) for k, v in meta.items()}
-    meta["published_int"] = _date_int(a.published)
+    meta["published_int"] = date_int(a.published)
     meta["chunks"] = n_chunks
     return meta
 

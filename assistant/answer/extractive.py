@@ -261,9 +261,9 @@ def _more_counts(
     """'How many' over several events: each count with when it happened, each with its own
     sentence ('36 vehicles, eight fuel trucks, 17 pickups on Monday [1]; 32 pick-up trucks on
     May 25 [2]'). Listed, never added up. Another sentence (of `others`, best first) joins
-    when it would be an answer by itself (`answers(it, fit bonus)`) and counts the asked thing, or, when the asked
-    thing heads a tally ('36 vehicles, eight fuel trucks, and 17 pickups'), a thing the tally
-    counts with it. A question that names its event ('on May 25', 'when the jets struck the
+    when it would be an answer by itself (`answers(it, fit bonus)`) and counts the asked
+    thing, or, when the asked thing heads a tally ('36 vehicles, eight fuel trucks, and 17
+    pickups'), a thing the tally counts with it. A question that names its event ('on May 25', 'when the jets struck the
     convoys') gets that event only. The first part replaces the bare short answer."""
     short, rest = spans.best_count(best.text, q.unit)
     if short is None:

