@@ -22,7 +22,7 @@ from assistant.answer.verify import Verified, instruction_like, verify
 from assistant.config import Settings, load_settings
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError
-from assistant.ingest.pipeline import IngestReport
+from assistant.ingest.pipeline import FileResult, IngestReport
 from assistant.ingest.pipeline import ingest as run_ingest
 from assistant.llm import LLM, LLMError, complete, load_llm
 from assistant.llm import prompts as prompt_files
@@ -75,6 +75,7 @@ class Assistant:
         progress: bool = False,
         source: str | None = None,
         published: str | None = None,
+        on_result: Callable[[FileResult], None] | None = None,
     ) -> IngestReport:
         """Add files or folders. `source` and `published` (YYYY-MM-DD), when given, are the
         articles' outlet and date, whatever the files say (the BBC stories carry neither)."""
@@ -90,7 +91,9 @@ class Assistant:
                 raise AssistantError(
                     f"published {published!r} is not a date", help="use YYYY-MM-DD"
                 ) from None
-        return run_ingest(paths, self.store, self.embedder, self.settings, progress, meta)
+        return run_ingest(
+            paths, self.store, self.embedder, self.settings, progress, meta, on_result
+        )
 
     def article(self, article_id: str) -> Article:
         article = self.store.article(article_id)

@@ -205,18 +205,25 @@ def _ingest(args: argparse.Namespace) -> int:
         progress=not args.no_progress and sys.stderr.isatty(),
         source=args.source,
         published=args.published,
+        on_result=None if args.json else _print_result,
     )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        for r in report.results:
-            if r.status == "failed":
-                print(f"error: {r.message}", file=sys.stderr)
-            else:
-                print(f"{r.status:9} {r.article_id}  {r.title}  ({r.path})")
         d = report.to_dict()
         print(f"{d['added']} added, {d['unchanged']} unchanged, {d['failed']} failed")
     return 0 if report.ok else 1
+
+
+def _print_result(r) -> None:
+    """One file's line, as soon as it is committed (above the progress bar)."""
+    from tqdm import tqdm
+
+    if r.status == "failed":
+        tqdm.write(f"error: {r.message}", file=sys.stderr)
+    else:
+        tqdm.write(f"{r.status:9} {r.article_id}  {r.title}  ({r.path})", file=sys.stdout)
+    sys.stdout.flush()
 
 
 def render(answer) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -117,22 +117,42 @@ def ingest(
     settings: Settings,
     progress: bool = False,
     meta: dict[str, str] | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
     """Load, chunk, embed and store `paths`; `meta` ({"source", "published"}) replaces what
-    the files say of themselves."""
+    the files say of themselves. `on_result` hears each file's result as soon as it is final
+    (an added file: once it is committed). The progress bar counts the bytes of the files
+    done, so it moves with the embedding, where the time goes."""
     files, errors = collect(paths)
     report = IngestReport(list(errors))
+    sizes = {str(f): _size(f) for f in files}
+    bar = _bar(sum(sizes.values()), progress and len(files) > 1)
+
+    heard: set[int] = set()
+
+    def finish(result: FileResult) -> None:
+        heard.add(id(result))
+        bar.update(sizes.get(result.path, 0))
+        if on_result:
+            on_result(result)
+
+    def flush() -> None:
+        flushed = [result for *_, result in pending]
+        _flush(pending, store, embedder)
+        for result in flushed:
+            finish(result)
+
+    for result in errors:
+        finish(result)
     pending: list[tuple[Article, list[Chunk], list[str], FileResult]] = []
     seen: set[str] = set()  # ids written or pending in this run: a second copy is unchanged
     window: list[tuple[Path, Article | FileResult]] = []
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
-    bar = _bar(len(files), progress)
     try:
         for lo in range(0, len(files), CHECK_BATCH_FILES):
             window = [
                 (path, _load(path, max_bytes, meta)) for path in files[lo : lo + CHECK_BATCH_FILES]
             ]
-            bar.update(len(window))
             # one round trip per window instead of one per file (re-ingest is mostly this)
             ids = dict.fromkeys(a.id for _, a in window if isinstance(a, Article))
             stored = store.existing(list(ids))  # Chroma refuses a repeated id
@@ -142,6 +162,7 @@ def ingest(
             for path, loaded in window:
                 if isinstance(loaded, FileResult):
                     report.results.append(loaded)
+                    finish(loaded)
                     continue
                 article = loaded
                 result = FileResult(str(path), "added", article.id, article.title)
@@ -153,6 +174,7 @@ def ingest(
                     for old in by_path.get(article.path, []):
                         if old != article.id and store.remove(old):
                             result.status = "replaced"
+                    finish(result)
                     continue
                 seen.add(article.id)
                 chunks, texts = chunk_article(
@@ -161,8 +183,8 @@ def ingest(
                 result.chunks = len(chunks)
                 pending.append((article, chunks, texts, result))
                 if sum(len(c) for _, c, _, _ in pending) >= EMBED_BATCH_CHUNKS:
-                    _flush(pending, store, embedder)
-        _flush(pending, store, embedder)
+                    flush()
+        flush()
     except AssistantError as e:  # the store went away: what was not written is reported failed
         for *_, result in pending:
             result.status, result.message = "failed", f"{result.path}: {e.message}"
@@ -176,6 +198,9 @@ def ingest(
             for f in files
             if str(f) not in done
         ]
+        for result in report.results:
+            if id(result) not in heard:
+                finish(result)
     finally:
         bar.close()
     return report
@@ -210,14 +235,22 @@ def _flush(pending: list, store: Store, embedder: Embedder) -> None:
     pending.clear()
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _bar(total: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(
         total=total,
-        unit="file",
+        unit="B",
+        unit_scale=True,
         desc="ingest",
         file=sys.stderr,
-        disable=not enabled or total < 2,
+        disable=not enabled,
         dynamic_ncols=True,
     )

@@ -233,3 +233,32 @@ def test_ingest_can_set_the_source_and_date_the_files_lack(fake_assistant: Assis
     for bad in ({"published": "March 2005"}, {"source": " "}):
         with pytest.raises(AssistantError):
             fake_assistant.ingest([story], **bad)
+
+
+def test_ingest_reports_each_file_as_it_is_committed(fake_assistant: Assistant, tmp_path):
+    """Every file's result is heard once, final: an added file only after its chunks are in
+    the store (so a printed line means the file is searchable), failures and unchanged files
+    as they are found."""
+    from assistant.ingest import pipeline
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"s{i}.txt").write_text(f"Story {i}\n\nThe mayor of town {i} resigned today.\n")
+    (folder / "empty.txt").write_text("")
+    heard: list[tuple[str, str, int]] = []
+
+    def hear(r: pipeline.FileResult) -> None:
+        heard.append((Path(r.path).name, r.status, fake_assistant.store.chunks.count()))
+
+    report = fake_assistant.ingest([folder, tmp_path / "missing.txt"], on_result=hear)
+    names = [h[0] for h in heard]
+    assert sorted(names) == sorted(Path(r.path).name for r in report.results)
+    assert len(names) == len(set(names)) == 5
+    status = {name: s for name, s, _ in heard}
+    assert status["missing.txt"] == "failed" and status["empty.txt"] == "failed"
+    assert [status[f"s{i}.txt"] for i in range(3)] == ["added"] * 3
+    assert all(n >= 3 for name, s, n in heard if s == "added")  # committed when heard
+    again: list[str] = []
+    fake_assistant.ingest([folder / "s0.txt"], on_result=lambda r: again.append(r.status))
+    assert again == ["unchanged"]
