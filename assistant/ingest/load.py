@@ -85,7 +85,7 @@ def load_document(path: Path, max_bytes: int) -> Document:
     path = Path(path)
     fmt = _check_file(path, max_bytes)
     data = _read(path, max_bytes)
-    name = path.name
+    name = str(path)  # as given: every message names a file the same way
     if fmt == "pdf":
         fields, text = _pdf(data, name)
     elif fmt == "docx":
@@ -137,7 +137,7 @@ def _check_file(path: Path, max_bytes: int) -> str:
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         raise AssistantError(
-            f"{path.name}: unsupported file type '{ext or '(none)'}'; "
+            f"{path}: unsupported file type '{ext or '(none)'}'; "
             f"supported: {', '.join(sorted(SUPPORTED))}",
             "convert it to one of the supported formats",
             status=415,
@@ -145,12 +145,12 @@ def _check_file(path: Path, max_bytes: int) -> str:
     size = path.stat().st_size
     if size > max_bytes:
         raise AssistantError(
-            f"{path.name}: file is {_human(size)}, over the {_human(max_bytes)} limit",
+            f"{path}: file is {_human(size)}, over the {_human(max_bytes)} limit",
             "split the file or raise ASSISTANT_MAX_FILE_MB",
             status=413,
         )
     if size == 0:
-        raise AssistantError(f"{path.name}: file is empty")
+        raise AssistantError(f"{path}: file is empty")
     return _FORMATS[ext]
 
 
@@ -159,15 +159,15 @@ def _read(path: Path, max_bytes: int) -> bytes:
         with path.open("rb") as f:
             data = f.read(max_bytes + 1)  # a file that grew since stat() is still capped
     except OSError as e:
-        raise AssistantError(f"{path.name}: cannot read file ({e.strerror or e})") from None
+        raise AssistantError(f"{path}: cannot read file ({e.strerror or e})") from None
     if len(data) > max_bytes:
         raise AssistantError(
-            f"{path.name}: file is over the {_human(max_bytes)} limit",
+            f"{path}: file is over the {_human(max_bytes)} limit",
             "split the file or raise ASSISTANT_MAX_FILE_MB",
             status=413,
         )
     if not data:
-        raise AssistantError(f"{path.name}: file is empty")
+        raise AssistantError(f"{path}: file is empty")
     return data
 
 
