@@ -393,25 +393,7 @@ def build(assistant: Assistant) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3), gr.Tabs():
                 with gr.Tab("Ask", id="ask"):
-                    chatbot = gr.Chatbot(
-                        label="Conversation",
-                        height=520,
-                        sanitize_html=True,
-                        elem_id="chat",
-                        buttons=["copy", "copy_all"],
-                        examples=[{"text": q} for q in EXAMPLES],
-                        placeholder="Ask about the articles, or pick an example.",
-                        feedback_options=None,
-                    )
-                    with gr.Row():
-                        box = gr.Textbox(
-                            placeholder="Ask a question about the articles",
-                            show_label=False,
-                            scale=8,
-                            elem_id="question",
-                            autofocus=True,
-                        )
-                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    # above the conversation: opened, the filters stay in view (1400x900)
                     with gr.Accordion("Filters", open=False, elem_id="filters"):
                         with gr.Row():
                             sources = gr.Dropdown(
@@ -437,6 +419,25 @@ def build(assistant: Assistant) -> gr.Blocks:
                                 info="YYYY-MM-DD, or pick a day",
                                 elem_id="filter-to",
                             )
+                    chatbot = gr.Chatbot(
+                        label="Conversation",
+                        height=520,
+                        sanitize_html=True,
+                        elem_id="chat",
+                        buttons=["copy", "copy_all"],
+                        examples=[{"text": q} for q in EXAMPLES],
+                        placeholder="Ask about the articles, or pick an example.",
+                        feedback_options=None,
+                    )
+                    with gr.Row():
+                        box = gr.Textbox(
+                            placeholder="Ask a question about the articles",
+                            show_label=False,
+                            scale=8,
+                            elem_id="question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                     with gr.Row():
                         export = gr.DownloadButton(
                             "Export conversation (.md)",

@@ -238,8 +238,29 @@ def test_upload_articles_then_ask_about_one(page, tmp_path: Path):
     page.screenshot(path=str(SHOTS / "uploaded-article-answer.png"), full_page=True)
 
 
-def test_filters_limit_the_articles_an_answer_comes_from(page):
+def open_filters(page) -> None:
+    """Open the Filters and wait until the page load has filled their choices."""
     page.locator("#filters").get_by_text("Filters").click()
+    page.wait_for_function(
+        "() => ['#filter-sources', '#filter-articles'].every(id => { const e ="
+        " document.querySelector(id); return e && !/processing|pending/i.test(e.innerText) })"
+    )
+
+
+def test_opened_filters_are_in_view_on_a_laptop_screen(page):
+    """At 1400x900 the opened filters show whole without scrolling (they once opened below the
+    fold, under the conversation)."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_filters(page)
+    for field in ("#filter-sources", "#filter-articles", "#filter-from", "#filter-to"):
+        box = page.locator(field).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, field
+    assert page.evaluate("window.scrollY") == 0
+    page.screenshot(path=str(SHOTS / "filters-open-1400x900.png"))
+
+
+def test_filters_limit_the_articles_an_answer_comes_from(page):
+    open_filters(page)
     page.locator("#filter-sources input").click()
     page.get_by_role("option", name="Coastal Herald").click()
     page.keyboard.press("Escape")
