@@ -187,7 +187,7 @@ def ingest_job(p: dict) -> dict:
     ingest_s = wall_s - embedder.replay_seconds
     peak = rss_mb("VmHWM")
     embedder.recording = False
-    once = encode_once(inner, files)
+    once = encode_once(inner, files, int(assistant.settings.max_file_mb * 1024 * 1024))
     status = assistant.status()
     reingest_s, again = timed(lambda: assistant.ingest(files))
     counts = report.to_dict()
@@ -222,17 +222,19 @@ def ingest_job(p: dict) -> dict:
 ONCE_WORDS = 200  # the encode-once ceiling's window, in words
 
 
-def encode_once(embedder: Embedder, files: Sequence[str]) -> dict:
+def encode_once(embedder: Embedder, files: Sequence[str], max_bytes: int) -> dict:
     """The model alone encoding every file's text once, in windows of ONCE_WORDS words: the
     least work any pipeline that embeds every word can do (issue 12's ceiling), timed in the
-    same process right after the ingest."""
+    same process right after the ingest. Files are loaded as the ingest loads them (same size
+    limit), so the ceiling reads the texts the ingest took."""
+    from assistant.errors import AssistantError
     from assistant.ingest.load import load_document
 
     windows = []
     for f in files:
         try:
-            words = load_document(Path(f), 10**8).text.split()
-        except Exception:  # the ingest reported it; the ceiling skips it too
+            words = load_document(Path(f), max_bytes).text.split()
+        except AssistantError:  # the ingest refused it too
             continue
         windows += [" ".join(words[i : i + ONCE_WORDS]) for i in range(0, len(words), ONCE_WORDS)]
     seconds, _ = timed(lambda: embedder.embed(windows))

@@ -59,7 +59,13 @@ def test_a_tiny_benchmark_run_writes_a_sane_report(tmp_path: Path):
     assert ingest["failed"] == 0 and 1 <= ingest["articles"] <= 24
     assert ingest["chunks"] >= ingest["articles"]
     assert ingest["texts_embedded"] > ingest["chunks"]  # chunks and their sentences
-    for key in ("ingest_s", "articles_per_s", "ceiling_articles_per_s", "ratio_to_ceiling"):
+    for key in (
+        "ingest_s",
+        "articles_per_s",
+        "ceiling_articles_per_s",
+        "ratio_to_ceiling",
+        "ratio_to_once",
+    ):
         assert ingest[key] > 0 and math.isfinite(ingest[key]), key
     assert 0 < ingest["embed_share"] <= 1
     assert ingest["reingest_added"] == 0
