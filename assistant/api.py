@@ -20,9 +20,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
+import uvicorn
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -32,11 +34,12 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant import uploads
+from assistant import remote, uploads
 from assistant.chat import Assistant
 from assistant.config import load_settings
 from assistant.errors import AssistantError
 from assistant.ingest.load import SUPPORTED
+from assistant.ingest.pipeline import article_meta, collect, file_size
 from assistant.types import Answer, Article
 from assistant.ui import CSS, build, pieces
 
@@ -71,6 +74,18 @@ class AskRequest(BaseModel):
     )
     filters: FiltersIn | None = None
     top_k: int | None = Field(None, ge=1, le=100, description="Passages to retrieve.")
+    extractive: bool = Field(
+        False, description="Answer without the language model, even when one is configured."
+    )
+
+
+class IngestRequest(BaseModel):
+    """Files or folders on the server's own disk (the command line beside a running server)."""
+
+    model_config = ConfigDict(extra="forbid")
+    paths: list[str] = Field(..., min_length=1, max_length=10_000)
+    source: str | None = Field(None, description="The articles' outlet (overrides the files).")
+    published: str | None = Field(None, description="YYYY-MM-DD (overrides the files).")
 
 
 class ChatMessage(BaseModel):
@@ -307,7 +322,8 @@ def create_app(assistant: Assistant) -> FastAPI:
     def healthz() -> dict:
         """Liveness and what is indexed."""
         status = assistant.status()
-        return {"ok": True, **{k: v for k, v in status.items() if k != "location"}}
+        status = {k: v for k, v in status.items() if k != "location"}
+        return {"ok": True, "llm_backend": settings.llm_backend, **status}
 
     @app.post("/api/ask", tags=["questions"])
     async def ask(req: AskRequest) -> AnswerOut:
@@ -323,12 +339,18 @@ def create_app(assistant: Assistant) -> FastAPI:
         carries the verified answer contract, which replaces the draft. A bad question or a
         busy server is an error response before the stream starts."""
         history = [t.model_dump() for t in req.history] if req.history else None
-        events = _events(
-            gate,
-            lambda: assistant.ask_stream(
-                req.question, history=history, top_k=req.top_k, filters=_filters(req.filters)
-            ),
-        )
+
+        def produce(emit: Callable[[tuple[str, Any]], None]) -> None:
+            for event in assistant.ask_stream(
+                req.question,
+                history=history,
+                top_k=req.top_k,
+                filters=_filters(req.filters),
+                generate=False if req.extractive else None,
+            ):
+                emit(event)
+
+        events = _events(gate, produce)
         first = await anext(events)  # errors surface here, as a JSON error response
 
         async def sse() -> AsyncIterator[str]:
@@ -415,6 +437,46 @@ def create_app(assistant: Assistant) -> FastAPI:
             },
             status_code=codes.pop() if len(codes) == 1 else 400,
         )
+
+    @app.post("/api/ingest", tags=["articles"])
+    async def ingest(req: IngestRequest, request: Request) -> StreamingResponse:
+        """Ingest files or folders from the server's own disk, for `assistant ingest` beside a
+        running server (only from this machine: 403 otherwise). Streams JSON lines: one
+        {"result": {path, status, article_id, title, chunks, message}} per file as it is
+        committed, after a first {"plan": {files, bytes}}, and last {"report": {added,
+        unchanged, failed, files}}."""
+        client = request.client.host if request.client else ""
+        if client not in ("127.0.0.1", "::1", "localhost"):
+            raise AssistantError(
+                "ingest by path is only for clients on the server's machine",
+                help="upload the files with POST /api/articles",
+                status=403,
+            )
+
+        article_meta(req.source, req.published)  # a bad source or date: a JSON error response
+
+        def produce(emit: Callable[[tuple[str, Any]], None]) -> None:
+            files, _ = collect(req.paths)
+            emit(("plan", {"files": len(files), "bytes": sum(map(file_size, files))}))
+            report = assistant.ingest(
+                req.paths,
+                source=req.source,
+                published=req.published,
+                on_result=lambda r: emit(("result", asdict(r))),
+            )
+            emit(("report", report.to_dict()))
+
+        events = _events(gate, produce)
+        first = await anext(events)  # a busy server: a JSON error response
+
+        async def lines() -> AsyncIterator[str]:
+            try:
+                async for kind, value in _chain(first, events):
+                    yield json.dumps({kind: value}, ensure_ascii=False) + "\n"
+            except AssistantError as e:  # after the stream started: its last line
+                yield json.dumps({"error": e.message, "help": e.help}, ensure_ascii=False) + "\n"
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson", headers=_NO_CACHE)
 
     @app.get("/v1/models", tags=["openai"])
     def models() -> dict:
@@ -542,18 +604,18 @@ def _listed_help() -> Iterator[None]:
 
 
 async def _events(
-    gate: Gate, make: Callable[[], Iterator[tuple[str, Any]]]
+    gate: Gate, produce: Callable[[Callable[[tuple[str, Any]], None]], None]
 ) -> AsyncIterator[tuple[str, Any]]:
-    """The events of a blocking generator run through the gate on a worker thread, handed to
-    the event loop as they come; its errors (and the gate's busy refusal) are raised here."""
+    """The events a blocking `produce(emit)` emits, run through the gate on a worker thread
+    and handed to the event loop as they come; its errors (and the gate's busy refusal) are
+    raised here."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     done = object()
 
     def pump() -> None:
         try:
-            for event in make():
-                loop.call_soon_threadsafe(queue.put_nowait, event)
+            produce(lambda event: loop.call_soon_threadsafe(queue.put_nowait, event))
         except BaseException as e:
             loop.call_soon_threadsafe(queue.put_nowait, e)
         finally:
@@ -587,7 +649,11 @@ async def _chain(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
 def _ask(assistant: Assistant, req: AskRequest) -> Answer:
     history = [t.model_dump() for t in req.history] if req.history else None
     return assistant.ask(
-        req.question, history=history, top_k=req.top_k, filters=_filters(req.filters)
+        req.question,
+        history=history,
+        top_k=req.top_k,
+        filters=_filters(req.filters),
+        generate=False if req.extractive else None,
     )
 
 
@@ -644,11 +710,10 @@ def seed_if_empty(assistant: Assistant) -> None:
 
 
 def serve(host: str | None = None, port: int | None = None) -> None:
-    import uvicorn
-
     settings = load_settings()
     assistant = Assistant(settings=settings)
     seed_if_empty(assistant)
+    assistant.warm()
     host, port = host or settings.host, port or settings.port
     if host not in ("127.0.0.1", "localhost", "::1") and not (
         settings.api_token and settings.login
@@ -659,10 +724,34 @@ def serve(host: str | None = None, port: int | None = None) -> None:
             file=sys.stderr,
         )
     print(f"serving on http://{host}:{port}", file=sys.stderr)
-    uvicorn.run(
-        create_app(assistant),
+    app = create_app(assistant)
+    config = uvicorn.Config(
+        app,
         host=host,
         port=port,
         log_level="warning",
         timeout_graceful_shutdown=3,  # open event streams must not hold up a stop
     )
+    folder = settings.index_dir if settings.chroma_url is None else None
+    _Announced(config, folder).run()
+
+
+class _Announced(uvicorn.Server):
+    """A uvicorn server that, while it listens, tells the command line where to find it:
+    `<index dir>/server.json` (assistant.remote), written once it listens and removed as it
+    stops (uvicorn re-raises SIGTERM after its shutdown, so no `finally` would run)."""
+
+    def __init__(self, config: uvicorn.Config, folder: Path | None) -> None:
+        super().__init__(config)
+        self.folder = folder
+        self.announced: Path | None = None
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started and self.folder is not None:
+            self.announced = remote.announce(self.folder, self.config.host, self.config.port)
+
+    async def shutdown(self, sockets=None) -> None:
+        if self.announced is not None:
+            remote.withdraw(self.announced)
+        await super().shutdown(sockets)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import logging
 import re
 import time
@@ -22,7 +21,7 @@ from assistant.answer.verify import Verified, instruction_like, verify
 from assistant.config import Settings, load_settings
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError
-from assistant.ingest.pipeline import FileResult, IngestReport
+from assistant.ingest.pipeline import FileResult, IngestReport, article_meta
 from assistant.ingest.pipeline import ingest as run_ingest
 from assistant.llm import LLM, LLMError, complete, load_llm
 from assistant.llm import prompts as prompt_files
@@ -79,18 +78,7 @@ class Assistant:
     ) -> IngestReport:
         """Add files or folders. `source` and `published` (YYYY-MM-DD), when given, are the
         articles' outlet and date, whatever the files say (the BBC stories carry neither)."""
-        meta: dict[str, str] = {}
-        if source is not None:
-            if not source.strip():
-                raise AssistantError("the source is empty", help="give the outlet's name")
-            meta["source"] = source.strip()
-        if published is not None:
-            try:
-                meta["published"] = datetime.date.fromisoformat(published.strip()).isoformat()
-            except ValueError:
-                raise AssistantError(
-                    f"published {published!r} is not a date", help="use YYYY-MM-DD"
-                ) from None
+        meta = article_meta(source, published)
         return run_ingest(
             paths, self.store, self.embedder, self.settings, progress, meta, on_result
         )
@@ -121,6 +109,13 @@ class Assistant:
 
     def status(self) -> dict:
         return self.store.status()
+
+    def warm(self) -> None:
+        """Load what the first question would (the model, the lexical index, the reader), so
+        a server answers its first question as fast as the rest."""
+        self.embedder.embed(["warm up"])
+        self.retriever.lexical()
+        _ = self.reader
 
     # -- questions -------------------------------------------------------------------------
     @cached_property

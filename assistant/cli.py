@@ -199,20 +199,75 @@ def _assistant():
     return Assistant()
 
 
+def _service():
+    """The running `assistant serve` when one holds the index (said on stderr: the server
+    answers with its own settings), else the index opened here."""
+    from assistant import remote
+
+    server = remote.find()
+    if server is None:
+        return _assistant()
+    print(f"through the assistant server at {server.url} (pid {server.pid})", file=sys.stderr)
+    return server
+
+
 def _ingest(args: argparse.Namespace) -> int:
-    report = _assistant().ingest(
-        args.paths,
-        progress=not args.no_progress and sys.stderr.isatty(),
-        source=args.source,
-        published=args.published,
-        on_result=None if args.json else _print_result,
-    )
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+    from assistant.remote import Server
+
+    service = _service()
+    progress = not args.no_progress and sys.stderr.isatty()
+    on_result = None if args.json else _print_result
+    if isinstance(service, Server):
+        d = _ingest_through(service, args, progress, on_result)
     else:
+        report = service.ingest(
+            args.paths,
+            progress=progress,
+            source=args.source,
+            published=args.published,
+            on_result=on_result,
+        )
         d = report.to_dict()
+    if args.json:
+        print(json.dumps(d, indent=2))
+    else:
         print(f"{d['added']} added, {d['unchanged']} unchanged, {d['failed']} failed")
-    return 0 if report.ok else 1
+    return 0 if not d["failed"] else 1
+
+
+def _ingest_through(server, args: argparse.Namespace, progress: bool, on_result) -> dict:
+    """Ingest by the server (it reads the files), with the same lines and progress bar."""
+    from types import SimpleNamespace
+
+    from tqdm import tqdm
+
+    bar = None
+    report: dict = {}
+    try:
+        for line in server.ingest(args.paths, args.source, args.published):
+            if "plan" in line and progress and line["plan"]["files"] > 1:
+                bar = tqdm(total=line["plan"]["bytes"], unit="B", unit_scale=True, desc="ingest")
+            elif "result" in line:
+                r = SimpleNamespace(**line["result"])
+                if r.message and r.message.startswith(r.path):  # named as the user gave it
+                    r.message = _shown(r.path) + r.message[len(r.path) :]
+                if bar is not None:
+                    bar.update(_bytes(r.path))
+                if on_result:
+                    on_result(r)
+            elif "report" in line:
+                report = line["report"]
+    finally:
+        if bar is not None:
+            bar.close()
+    return report
+
+
+def _bytes(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _print_result(r) -> None:
@@ -222,43 +277,64 @@ def _print_result(r) -> None:
     if r.status == "failed":
         tqdm.write(f"error: {r.message}", file=sys.stderr)
     else:
-        tqdm.write(f"{r.status:9} {r.article_id}  {r.title}  ({r.path})", file=sys.stdout)
+        tqdm.write(f"{r.status:9} {r.article_id}  {r.title}  ({_shown(r.path)})", file=sys.stdout)
     sys.stdout.flush()
 
 
-def render(answer) -> str:
-    """An answer for a terminal: how a follow-up was understood (when it was rewritten), the
-    text, then each cited quote with where it comes from."""
-    lines = [answer.answer]
-    if answer.standalone_question:
-        lines.insert(0, f"Understood as: {answer.standalone_question}")
-    for c in answer.citations:
-        where = ", ".join(x for x in (c.source, c.published) if x)
-        before = f"({c.context.text}) " if c.context else ""
+def _shown(path: str) -> str:
+    """A path under the working folder as a relative one (the server reports them absolute)."""
+    if not os.path.isabs(path):
+        return path
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def render(answer: dict) -> str:
+    """An answer (the answer contract) for a terminal: how a follow-up was understood (when it
+    was rewritten), the text, then each cited quote with where it comes from."""
+    lines = [answer["answer"]]
+    if answer.get("standalone_question"):
+        lines.insert(0, f"Understood as: {answer['standalone_question']}")
+    for c in answer["citations"]:
+        where = ", ".join(x for x in (c["source"], c["published"]) if x)
+        before = f"({c['context']['text']}) " if c.get("context") else ""
         quote = textwrap.fill(
-            f"[{c.n}] {before}\u201c{c.quote}\u201d", width=100, subsequent_indent="    "
+            f"[{c['n']}] {before}\u201c{c['quote']}\u201d", width=100, subsequent_indent="    "
         )
         lines += [
             "",
             quote,
-            f"    {c.title}"
+            f"    {c['title']}"
             + (f" ({where})" if where else "")
-            + f"  [article {c.article_id}, chars {c.start}-{c.end}]",
+            + f"  [article {c['article_id']}, chars {c['start']}-{c['end']}]",
         ]
-    if answer.mode == "generative":
-        lines += ["", f"(written by {answer.model}; every sentence checked against its quotes)"]
-    if answer.removed:
-        lines += [f"(removed {len(answer.removed)} unsupported sentence(s) of the model's answer)"]
+    if answer.get("mode") == "generative":
+        lines += ["", f"(written by {answer['model']}; every sentence checked against its quotes)"]
+    if answer.get("removed"):
+        lines += [
+            f"(removed {len(answer['removed'])} unsupported sentence(s) of the model's answer)"
+        ]
     return "\n".join(lines)
 
 
-def stream(assistant, question: str, history=None, top_k=None, generate=None):
+def contract(answer) -> dict:
+    """The answer contract, from an Answer (here) or as the server sent it."""
+    return answer if isinstance(answer, dict) else answer.to_dict()
+
+
+def stream(service, question: str, history=None, top_k=None, generate=None) -> dict:
     """Ask, showing the model's draft on stderr as it is written and any notice; returns the
-    verified answer, which the caller prints on stdout."""
-    drafting = assistant.settings.llm_backend != "none" and generate is not False
+    verified answer's contract, which the caller prints on stdout."""
+    from assistant.remote import Server
+
+    if isinstance(service, Server):
+        backend = service.health.get("llm_backend", "none")
+    else:
+        backend = service.settings.llm_backend
+    drafting = backend != "none" and generate is not False
     drafted = False
     answer = None
-    for event, value in assistant.ask_stream(
+    for event, value in service.ask_stream(
         question, history=history, top_k=top_k, generate=generate
     ):
         if event == "delta" and drafting:
@@ -272,25 +348,26 @@ def stream(assistant, question: str, history=None, top_k=None, generate=None):
                 drafted = False
             print(f"note: {value}", file=sys.stderr, flush=True)
         elif event == "answer":
-            answer = value
+            answer = contract(value)
     if drafted:
         print("\n", file=sys.stderr, flush=True)
+    assert answer is not None
     return answer
 
 
 def _ask(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    service = _service()
     generate = False if args.extractive else None
     if args.json:
-        answer = assistant.ask(args.question, top_k=args.top_k, generate=generate)
-        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        answer = contract(service.ask(args.question, top_k=args.top_k, generate=generate))
+        print(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
-        print(render(stream(assistant, args.question, top_k=args.top_k, generate=generate)))
+        print(render(stream(service, args.question, top_k=args.top_k, generate=generate)))
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    service = _service()
     history: list[dict] = []
     interactive = sys.stdin.isatty()
     if interactive:
@@ -306,7 +383,7 @@ def _chat(args: argparse.Namespace) -> int:
             continue
         try:
             answer = stream(
-                assistant, question, history=history, generate=False if args.extractive else None
+                service, question, history=history, generate=False if args.extractive else None
             )
         except AssistantError as e:
             print(f"error: {e}", file=sys.stderr)
@@ -314,7 +391,7 @@ def _chat(args: argparse.Namespace) -> int:
         print(render(answer) + "\n", flush=True)
         history += [
             {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.answer},
+            {"role": "assistant", "content": answer["answer"]},
         ]
     return 0
 
@@ -327,7 +404,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    status = _assistant().status()
+    status = _service().status()
     if args.json:
         print(json.dumps(status, indent=2))
     else:
@@ -337,7 +414,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    articles = _assistant().articles()
+    articles = _service().articles()
     if args.json:
         print(json.dumps(articles, indent=2, ensure_ascii=False))
     else:
@@ -349,7 +426,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    _assistant().remove(args.article_id)
+    _service().remove(args.article_id)
     print(f"removed {args.article_id}")
     return 0
 

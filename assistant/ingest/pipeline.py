@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -110,6 +111,23 @@ def _refused(path: Path, why: str) -> FileResult:
     return FileResult(str(path), "failed", message=f"{path}: {why}")
 
 
+def article_meta(source: str | None, published: str | None) -> dict[str, str]:
+    """What `assistant ingest --source --published` sets on every article, checked."""
+    meta: dict[str, str] = {}
+    if source is not None:
+        if not source.strip():
+            raise AssistantError("the source is empty", help="give the outlet's name")
+        meta["source"] = source.strip()
+    if published is not None:
+        try:
+            meta["published"] = datetime.date.fromisoformat(published.strip()).isoformat()
+        except ValueError:
+            raise AssistantError(
+                f"published {published!r} is not a date", help="use YYYY-MM-DD"
+            ) from None
+    return meta
+
+
 def ingest(
     paths: Iterable[str | Path],
     store: Store,
@@ -125,7 +143,7 @@ def ingest(
     done, so it moves with the embedding, where the time goes."""
     files, errors = collect(paths)
     report = IngestReport(list(errors))
-    sizes = {str(f): _size(f) for f in files}
+    sizes = {str(f): file_size(f) for f in files}
     bar = _bar(sum(sizes.values()), progress and len(files) > 1)
 
     heard: set[int] = set()
@@ -235,7 +253,7 @@ def _flush(pending: list, store: Store, embedder: Embedder) -> None:
     pending.clear()
 
 
-def _size(path: Path) -> int:
+def file_size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:
