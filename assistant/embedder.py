@@ -10,6 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
+from assistant import minilm
 from assistant.config import EMBEDDER_MAX_TOKENS
 from assistant.errors import AssistantError
 
@@ -37,32 +38,26 @@ class Embedder:
 
     @cached_property
     def tokenizer(self):
-        from transformers import AutoTokenizer
-
-        return AutoTokenizer.from_pretrained(self._path)
+        """The model's tokenizer (`tokenizers.Tokenizer`), truncating nothing: for counting."""
+        return minilm.tokenizer(self._path)
 
     @cached_property
-    def model(self):
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging
-
-        logging.disable_progress_bar()
-        model = SentenceTransformer(self._path, device="cpu")
-        model.max_seq_length = self.max_tokens
-        return model
+    def model(self) -> minilm.MiniLM:
+        return minilm.MiniLM(self._path, self.max_tokens)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, special tokens excluded."""
         if not texts:
             return []
-        ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-        return [len(x) for x in ids]
+        return [
+            len(e.ids) for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        ]
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Vectors in the order of `texts`. More than one batch is grouped by word pieces:
-        the model pads a batch to its longest text, and sentence-transformers' own grouping
-        (by characters) left 27% of the work as padding on news chunks and sentences, this
-        one 8% (benchmarks/README.md). One batch is encoded as before."""
+        the model pads a batch to its longest text, and sentence-transformers' grouping (by
+        characters) left 27% of the work as padding on news chunks and sentences, this one 8%
+        (benchmarks/README.md)."""
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
@@ -77,13 +72,7 @@ class Embedder:
         # torch on 2 cores gains nothing from parallel encodes
         with self._lock, _threads(1 if len(texts) == 1 else None):
             for idx in _progress(batches, progress):
-                out[idx] = self.model.encode(
-                    [texts[i] for i in idx],
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+                out[idx] = self.model.encode([texts[i] for i in idx])
         return out
 
 

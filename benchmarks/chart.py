@@ -81,10 +81,11 @@ def chart(report: dict, path: Path) -> None:
         ("ask_process_s", "`assistant ask` process"),
         ("serve_healthz_s", "`serve` to /healthz"),
         ("serve_first_answer_s", "`serve` to first answer"),
+        ("ask_through_server_s", "`ask` beside `serve`"),
     ]
     for k, (key, label) in enumerate(keys):
-        xs = [i + (k - 1) * width for i in range(len(sizes))]
-        a.bar(xs, [_get(s, "cold_start", key) or 0 for s in sizes], width, label=label)
+        xs = [i + (k - 1.5) * 0.2 for i in range(len(sizes))]
+        a.bar(xs, [_get(s, "cold_start", key) or 0 for s in sizes], 0.2, label=label)
     a.set_xticks(range(len(sizes)), names)
     a.set_ylabel("seconds")
     a.set_title("Cold start on an existing index")

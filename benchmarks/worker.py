@@ -86,11 +86,11 @@ class HashedEmbedder(Embedder):
 
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
-        ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=False)]
         rows = np.repeat(np.arange(len(ids)), [len(x) for x in ids])
         counts = csr_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, np.concatenate(ids).astype(np.int64))),
-            shape=(len(ids), self.tokenizer.vocab_size),
+            shape=(len(ids), self.tokenizer.get_vocab_size()),
         )
         vectors = np.asarray(counts @ self._projection, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -99,7 +99,7 @@ class HashedEmbedder(Embedder):
     @cached_property
     def _projection(self) -> np.ndarray:
         rng = np.random.default_rng(0)
-        return rng.standard_normal((self.tokenizer.vocab_size, self.dim), dtype=np.float32)
+        return rng.standard_normal((self.tokenizer.get_vocab_size(), self.dim), dtype=np.float32)
 
 
 def make_embedder(kind: str, batch_size: int = 64) -> Embedder:

@@ -114,7 +114,7 @@ def test_no_chunk_is_truncated_by_the_embedder(real_embedder):
             chunks, texts = chunk_article(
                 article, real_embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
             )
-            full = real_embedder.tokenizer(texts)["input_ids"]
+            full = [e.ids for e in real_embedder.tokenizer.encode_batch(texts)]
             assert all(len(ids) <= settings.chunk_tokens + 2 <= 256 for ids in full)
             covered = " ".join(article.text[c.start : c.end] for c in chunks)
             assert set(covered.split()) == set(article.text.split())
@@ -200,3 +200,22 @@ def test_a_whole_sentence_answer_ends_once(seeded):
     check_citations(seeded, answer)
     short = seeded.ask("What were the pickups carrying?")  # a short answer is closed by one
     assert short.answer.endswith("[1].") and ". [1]" not in short.answer
+
+
+def test_the_embedder_gives_sentence_transformers_vectors(real_embedder):
+    """assistant/minilm.py runs the model in plain torch (a cold start without the seconds of
+    importing sentence-transformers): its vectors must be the reference implementation's, for
+    one text, a padded batch and a text past the model's 256 word pieces."""
+    from sentence_transformers import SentenceTransformer
+
+    text = SEEDS.joinpath("russian-airstrikes-daesh-convoy-raqqah.md").read_text()
+    texts = [t for t in text.splitlines() if t.strip()]
+    texts += ["who claimed the SDF deal?", "x", " ".join(text.split()[:400])]
+    reference = SentenceTransformer(real_embedder._path, device="cpu")
+    reference.max_seq_length = real_embedder.max_tokens
+    expected = reference.encode(texts, normalize_embeddings=True, batch_size=64)
+    ours = real_embedder.embed(texts)
+    assert ours.shape == expected.shape == (len(texts), 384)
+    assert abs(ours - expected).max() < 1e-5
+    one = real_embedder.embed([texts[3]])[0]
+    assert abs(one - expected[3]).max() < 1e-5
