@@ -41,7 +41,7 @@ from assistant.errors import AssistantError
 from assistant.ingest.load import SUPPORTED
 from assistant.ingest.pipeline import article_meta, collect, file_size
 from assistant.types import Answer, Article
-from assistant.ui import CSS, build, pieces
+from assistant.ui import CSS, build, pieces, theme
 
 MODEL = "news-assistant"  # the model name /v1 reports
 MAX_UPLOAD_FILES = 32
@@ -552,6 +552,7 @@ def create_app(assistant: Assistant) -> FastAPI:
         ssr_mode=False,
         show_error=True,
         css=CSS,
+        theme=theme(),
     )
 
 

@@ -34,8 +34,8 @@ STREAM_DELAY = 0.03  # seconds between streamed pieces of an answer
 T = TypeVar("T")
 
 CSS = """
-#article .article-body { white-space: pre-wrap; max-height: 62vh; overflow-y: auto;
-  position: relative; line-height: 1.55; padding-right: .5em; }
+#article .article-body { white-space: pre-wrap; overflow-y: auto; position: relative;
+  line-height: 1.55; max-height: calc(1.55em * 24); padding: 0 .5em 0 0; }
 #article mark.cited { background: #ffe58a; color: #000; padding: 0 .1em; border-radius: 3px; }
 #article .article-meta { color: var(--body-text-color-subdued); margin-bottom: .6em; }
 #article .placeholder { color: var(--body-text-color-subdued); }
@@ -46,9 +46,26 @@ CSS = """
 #chat blockquote .context { color: var(--body-text-color-subdued); }
 """
 
+
+def theme():
+    """Gradio's default look, with the bold face of its own font: the semibold file Gradio
+    ships holds 55 glyphs, so bold titles fell back to another font letter by letter."""
+
+    return gr.themes.Default(
+        font=(
+            gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)),
+            "ui-sans-serif",
+            "system-ui",
+            "sans-serif",
+        )
+    )
+
+
 # Runs once the panel is on the page: catches clicks on citation links anywhere (capture phase,
 # before the chat's own link handling) and sends them to Python as the panel's click event;
-# after Python sets a new article, scrolls the marked sentence to the upper third of the panel.
+# after Python sets a new article, scrolls the marked sentence to the upper third of the panel,
+# on a line boundary: the panel is a whole number of lines high, so its top line is never cut
+# in half, scrolled to the end included.
 PANEL_JS = r"""
 window.__assistantOpen = (data) => trigger('click', data);
 if (!window.__assistantCites) {
@@ -66,7 +83,9 @@ watch('value', () => {
   const body = element.querySelector('.article-body');
   const mark = element.querySelector('mark.cited');
   if (body && mark) {
-    body.scrollTop = Math.max(0, mark.offsetTop - body.clientHeight / 3);
+    const line = parseFloat(getComputedStyle(body).lineHeight);
+    const top = Math.max(0, mark.offsetTop - body.clientHeight / 3);
+    body.scrollTop = Math.round(top / line) * line;
     mark.scrollIntoView({block: 'nearest'});
   }
 });
@@ -421,6 +440,7 @@ def build(assistant: Assistant) -> gr.Blocks:
                             )
                     chatbot = gr.Chatbot(
                         label="Conversation",
+                        show_label=False,  # a floating label covered the scrolled messages
                         height=520,
                         sanitize_html=True,
                         elem_id="chat",

@@ -160,6 +160,29 @@ def open_citation(page, n: int = -1) -> str:
     return mark.inner_text()
 
 
+def fonts_of(page, selector: str) -> set[str]:
+    """The fonts Chromium drew the first `selector` element's text with (DevTools)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    assert node, selector
+    return {
+        f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    }
+
+
+def panel_scroll(page) -> tuple[float, float]:
+    """The article panel's scroll offset and its line height, in pixels."""
+    return tuple(
+        page.evaluate(
+            """() => { const b = document.querySelector('#article .article-body');
+                       return [b.scrollTop, parseFloat(getComputedStyle(b).lineHeight)]; }"""
+        )
+    )
+
+
 def test_the_page_answers_with_cited_sentences_and_opens_them(page):
     assert "1 article indexed" in page.locator("#status").inner_text()
     ask(page, "how many vehicles were destroyed?")
@@ -185,12 +208,29 @@ def test_the_page_answers_with_cited_sentences_and_opens_them(page):
     last = page.locator("#chat blockquote.citation").last.inner_text()
     assert "According to Russian sources" in last
     assert open_citation(page).startswith("According to Russian sources")
+    # the panel scrolled to the sentence by whole lines: its top line is not cut in half
+    top, line = panel_scroll(page)
+    assert top > 0 and abs(top - round(top / line) * line) < 1.5, (top, line)
+    # bold text is drawn in the page's own font, every letter (Gradio's semibold file is a
+    # 55-glyph subset: titles were drawn half in DejaVu Sans)
+    for bold in ("#article .article-title", "#chat strong"):
+        assert fonts_of(page, bold) == {"Source Sans 3"}, bold
     page.screenshot(path=str(SHOTS / "seed-sdf.png"), full_page=True)
 
     ask(page, "who won the 2018 football world cup?")
     answers(page, 3)
     note = page.locator("#chat .abstained").last.inner_text()
     assert "I could not find this" in note and "The assistant abstained" in note
+    # scrolled messages are not covered by a floating "Conversation" label
+    covering = page.locator("#chat").evaluate(
+        """c => { const m = c.querySelector('.bubble-wrap').getBoundingClientRect();
+                  return [...c.querySelectorAll('label, [data-testid=block-label]')]
+                    .map(l => [l.innerText, l.getBoundingClientRect()])
+                    .filter(([, r]) => r.width > 0 && r.height > 0 && r.bottom > m.top
+                            && r.top < m.bottom && r.right > m.left && r.left < m.right)
+                    .map(([t]) => t); }"""
+    )
+    assert covering == [], covering
     page.screenshot(path=str(SHOTS / "abstained.png"), full_page=True)
 
     with page.expect_download() as download:
@@ -225,6 +265,7 @@ def test_upload_articles_then_ask_about_one(page, tmp_path: Path):
     table = page.locator("#library").inner_text()
     assert "Harbour bridge reopens after repairs" in table and "Coastal Herald" in table
     assert "2023-03-14" in table
+    assert fonts_of(page, "#upload-result strong") == {"Source Sans 3"}
     page.screenshot(path=str(SHOTS / "library-upload.png"), full_page=True)
 
     page.get_by_role("tab", name="Ask").click()
