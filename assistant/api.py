@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import uvicorn
-from fastapi import FastAPI, File, Request, UploadFile
+from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -86,6 +86,15 @@ class IngestRequest(BaseModel):
     paths: list[str] = Field(..., min_length=1, max_length=10_000)
     source: str | None = Field(None, description="The articles' outlet (overrides the files).")
     published: str | None = Field(None, description="YYYY-MM-DD (overrides the files).")
+
+
+class ArticleEdit(BaseModel):
+    """New values for an article's details; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = None
+    source: str | None = Field(None, description='The outlet; "" clears it.')
+    published: str | None = Field(None, description='YYYY-MM-DD; "" clears it.')
 
 
 class ChatMessage(BaseModel):
@@ -384,6 +393,14 @@ def create_app(assistant: Assistant) -> FastAPI:
             uploads.remove(assistant, article_id)
         return {"removed": article_id}
 
+    @app.patch("/api/articles/{article_id}", tags=["articles"])
+    async def edit_article(article_id: str, req: ArticleEdit) -> dict:
+        """Correct an article's title, source or date: its id, text and citation offsets
+        stay; answers cite it with the new values (404 when the id is unknown)."""
+        with _listed_help():
+            a = await gate.run(assistant.edit, article_id, req.title, req.source, req.published)
+        return _public(a.meta())
+
     @app.post("/api/articles/{article_id}/reindex", tags=["articles"])
     async def reindex_article(article_id: str) -> dict:
         """Read an article's file again: a changed file replaces the article (new id), an
@@ -398,9 +415,13 @@ def create_app(assistant: Assistant) -> FastAPI:
     @app.post("/api/articles", tags=["articles"])
     async def upload(
         files: Annotated[list[UploadFile], File(description="One or more article files.")],
+        source: Annotated[str | None, Form(description="Every file's outlet.")] = None,
+        published: Annotated[str | None, Form(description="Every file's date.")] = None,
     ) -> JSONResponse:
         """Add articles (.txt .md .html .pdf .docx) from a multipart upload; one result per file.
-        200 when at least one file was taken, else the failure's status (413, 415 or 400)."""
+        200 when at least one file was taken, else the failure's status (413, 415 or 400).
+        `source` and `published` (YYYY-MM-DD), when given, replace what the files say."""
+        article_meta(source, published)  # checked before any file is read
         if len(files) > MAX_UPLOAD_FILES:
             raise AssistantError(
                 f"{len(files)} files in one upload", help=f"send at most {MAX_UPLOAD_FILES}"
@@ -409,7 +430,14 @@ def create_app(assistant: Assistant) -> FastAPI:
             results, saved = await _save(files, Path(tmp), max_bytes)
             if saved:
                 given = [(path, path.name) for path in saved]
-                report = await gate.run(uploads.ingest_uploads, assistant, given, move=True)
+                report = await gate.run(
+                    uploads.ingest_uploads,
+                    assistant,
+                    given,
+                    move=True,
+                    source=source,
+                    published=published,
+                )
                 for (path, _), r in zip(given, report.results):
                     results[saved[path]].update(
                         status=r.status,

@@ -21,6 +21,7 @@ from assistant.answer.verify import Verified, instruction_like, verify
 from assistant.config import Settings, load_settings
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError
+from assistant.ingest import chunk_article
 from assistant.ingest.pipeline import FileResult, IngestReport, article_meta
 from assistant.ingest.pipeline import ingest as run_ingest
 from assistant.llm import LLM, LLMError, complete, load_llm
@@ -92,6 +93,44 @@ class Assistant:
                 status=404,
             )
         return article
+
+    def edit(
+        self,
+        article_id: str,
+        title: str | None = None,
+        source: str | None = None,
+        published: str | None = None,
+    ) -> Article:
+        """Correct an article's title, source or date (None: keep; "" clears a source or
+        date). Its id, text and offsets stay, so citations keep pointing at the same
+        sentences and show the new values; re-ingesting its unchanged file keeps the edit.
+        A new title is embedded again with the chunks (it prefixes each of them)."""
+        article = self.article(article_id)
+        changes: dict[str, str | None] = {}
+        if title is not None:
+            if not title.strip():
+                raise AssistantError("the title is empty", help="give the article a title")
+            changes["title"] = " ".join(title.split())
+        if source is not None:
+            changes["source"] = article_meta(source, None)["source"] if source.strip() else None
+        if published is not None:
+            changes["published"] = (
+                article_meta(None, published)["published"] if published.strip() else None
+            )
+        edited = dataclasses.replace(article, **changes)
+        if edited == article:
+            return article
+        if edited.title == article.title:
+            self.store.edit(edited)
+        else:
+            chunks, texts = chunk_article(
+                edited,
+                self.embedder.count_tokens,
+                self.settings.chunk_tokens,
+                self.settings.chunk_overlap,
+            )
+            self.store.edit(edited, chunks, self.embedder.embed(texts))
+        return edited
 
     def articles(self) -> list[dict]:
         return self.store.list_articles()

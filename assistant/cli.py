@@ -88,6 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     s = isub.add_parser("remove", help="delete one article and its chunks")
     s.add_argument("article_id", metavar="ID")
     s.set_defaults(run=_remove)
+    s = isub.add_parser(
+        "edit", help="correct an article's title, source or date (its text stays as it is)"
+    )
+    s.add_argument("article_id", metavar="ID")
+    s.add_argument("--title")
+    s.add_argument("--source", help='the outlet ("" clears it)')
+    s.add_argument("--published", metavar="YYYY-MM-DD", help='the date ("" clears it)')
+    s.add_argument("--json", action="store_true", help="print the article's details as JSON")
+    s.set_defaults(run=_edit)
     s = isub.add_parser("wipe", help="delete every article")
     s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     s.set_defaults(run=_wipe)
@@ -419,9 +428,7 @@ def _list(args: argparse.Namespace) -> int:
         print(json.dumps(articles, indent=2, ensure_ascii=False))
     else:
         for a in articles:
-            print(
-                f"{a['id']}  {a['published'] or '----------'}  {a['title']}  ({a['source'] or '-'})"
-            )
+            print(_article_line(a))
     return 0
 
 
@@ -429,6 +436,21 @@ def _remove(args: argparse.Namespace) -> int:
     _service().remove(args.article_id)
     print(f"removed {args.article_id}")
     return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    fields = {"title": args.title, "source": args.source, "published": args.published}
+    if all(v is None for v in fields.values()):
+        raise AssistantError("nothing to change", help="give --title, --source or --published")
+    a = _service().edit(args.article_id, **fields)
+    d = a if isinstance(a, dict) else a.meta()  # the server's answer, or the Article here
+    d = {"id": args.article_id, **{k: v for k, v in d.items() if k not in ("id", "path", "file")}}
+    print(json.dumps(d, indent=2, ensure_ascii=False) if args.json else _article_line(d))
+    return 0
+
+
+def _article_line(a: dict) -> str:
+    return f"{a['id']}  {a['published'] or '----------'}  {a['title']}  ({a['source'] or '-'})"
 
 
 def _wipe(args: argparse.Namespace) -> int:

@@ -107,6 +107,10 @@ class Server:
     def remove(self, article_id: str) -> None:
         self._call("DELETE", f"/api/articles/{urllib.parse.quote(article_id, safe='')}")
 
+    def edit(self, article_id: str, **fields: str | None) -> dict:
+        body = {k: v for k, v in fields.items() if v is not None}
+        return self._call("PATCH", f"/api/articles/{urllib.parse.quote(article_id, safe='')}", body)
+
     def ask(self, question: str, history: Sequence[dict] | None = None, **options: Any) -> dict:
         return self._call("POST", "/api/ask", _ask_body(question, history, options))
 

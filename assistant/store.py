@@ -222,6 +222,38 @@ class Store:
         return True
 
     @_guarded
+    def edit(self, article: Article, chunks: Sequence[Chunk] | None = None, vectors=None) -> None:
+        """Give a stored article new metadata (title, source, date), keeping its id, text
+        and sentence vectors. With `chunks` (a new title changes what each chunk embeds),
+        they replace its chunks: the new ones are written before the old ones go, so the
+        article is never without chunks."""
+        now = int(time.time())
+        old = self.chunks.get(where={"article_id": article.id}, include=["metadatas"])
+        if chunks is None:
+            if old["ids"]:
+                self.chunks.update(
+                    ids=old["ids"],
+                    metadatas=[
+                        {**m, **_chunk_meta(_chunk(i, "", m), article)}
+                        for i, m in zip(old["ids"], old["metadatas"])
+                    ],
+                )
+            n = len(old["ids"])
+        else:
+            self.chunks.upsert(
+                ids=[c.id for c in chunks],
+                embeddings=vectors,
+                documents=[c.text for c in chunks],
+                metadatas=[{**_chunk_meta(c, article), "written": now} for c in chunks],
+            )
+            stale = sorted(set(old["ids"]) - {c.id for c in chunks})
+            if stale:
+                self.chunks.delete(ids=stale)
+            n = len(chunks)
+        self.articles_col.update(ids=[article.id], metadatas=[_article_meta(article, n)])
+        self._bump()
+
+    @_guarded
     def wipe(self) -> None:
         prefix = self.settings.collection
         for name in ("chunks", "sentences", "articles", "meta"):

@@ -364,16 +364,25 @@ def build(assistant: Assistant) -> gr.Blocks:
         except AssistantError as e:
             return f'<div class="placeholder">{error_text(e)}</div>'
 
-    def add_files(files: list[str] | None, progress=gr.Progress()) -> str:  # noqa: B008
-        """Index each uploaded file on its own, so one bad file only fails itself."""
+    def add_files(
+        files: list[str] | None,
+        source: str,
+        published: str,
+        progress=gr.Progress(),  # noqa: B008
+    ) -> str:
+        """Index each uploaded file on its own, so one bad file only fails itself; a source
+        or date given applies to every file (what the files say otherwise)."""
         lines = []
         files = files or []
+        meta = {"source": source.strip() or None, "published": published.strip() or None}
         for i, path in enumerate(files):
             name = Path(path).name
             progress((i, len(files)), desc=f"indexing {name}")
-            lines += map(
-                result_line, uploads.ingest_uploads(assistant, [(Path(path), name)]).results
-            )
+            try:
+                report = uploads.ingest_uploads(assistant, [(Path(path), name)], **meta)
+            except AssistantError as e:
+                return error_text(e)
+            lines += map(result_line, report.results)
         return "\n".join(lines)
 
     def reindex(article_id: str | None) -> str:
@@ -393,6 +402,24 @@ def build(assistant: Assistant) -> gr.Blocks:
         except AssistantError as e:
             return error_text(e), gr.skip()
         return f"Removed **{html.escape(title)}**.", PANEL_EMPTY
+
+    def details(article_id: str | None) -> tuple[str, str, str]:
+        """The chosen article's title, source and date, to edit."""
+        try:
+            a = assistant.article(article_id) if article_id else None
+        except AssistantError:
+            a = None
+        return (a.title, a.source or "", a.published or "") if a else ("", "", "")
+
+    def save(article_id: str | None, title: str, source: str, published: str) -> str:
+        if not article_id:
+            return "Choose an article to edit."
+        try:
+            a = assistant.edit(article_id, title=title, source=source, published=published)
+        except AssistantError as e:
+            return error_text(e)
+        where = ", ".join(x for x in (a.source, a.published) if x) or "no source or date"
+        return f"Saved **{html.escape(a.title)}** ({html.escape(where)})."
 
     def pick_example(evt: gr.SelectData) -> str:
         return evt.value["text"]
@@ -467,6 +494,17 @@ def build(assistant: Assistant) -> gr.Blocks:
                         )
                         reset = gr.Button("New conversation", size="sm", elem_id="reset")
                 with gr.Tab("Library", id="library") as library_tab:
+                    with gr.Row():
+                        upload_source = gr.Textbox(
+                            label="Source of the files added (optional)",
+                            placeholder="what the files say",
+                            elem_id="upload-source",
+                        )
+                        upload_date = gr.Textbox(
+                            label="Published (optional)",
+                            placeholder="YYYY-MM-DD",
+                            elem_id="upload-published",
+                        )
                     upload = gr.File(
                         label="Add articles: .txt .md .html .pdf .docx (several at once)",
                         file_count="multiple",
@@ -483,13 +521,23 @@ def build(assistant: Assistant) -> gr.Blocks:
                     )
                     with gr.Row():
                         to_remove = gr.Dropdown(
-                            label="Article to re-index or remove",
+                            label="Article to edit, re-index or remove",
                             elem_id="remove-choice",
                             scale=4,
                         )
                         reindex_btn = gr.Button("Re-index", scale=1, elem_id="reindex")
                         remove_btn = gr.Button("Remove", variant="stop", scale=1)
                         refresh_btn = gr.Button("Refresh", scale=1)
+                    with gr.Row(equal_height=True):
+                        edit_title = gr.Textbox(label="Title", scale=4, elem_id="edit-title")
+                        edit_source = gr.Textbox(label="Source", scale=2, elem_id="edit-source")
+                        edit_date = gr.Textbox(
+                            label="Published",
+                            placeholder="YYYY-MM-DD",
+                            scale=2,
+                            elem_id="edit-published",
+                        )
+                        save_btn = gr.Button("Save details", scale=1, elem_id="save-details")
             with gr.Column(scale=2):
                 panel = gr.HTML(
                     PANEL_EMPTY,
@@ -514,13 +562,18 @@ def build(assistant: Assistant) -> gr.Blocks:
         chatbot.clear(clear, None, [chatbot, turns, export, panel], **private, queue=False)
         panel.click(open_citation, None, panel, **private)
         table.select(open_row, None, panel, **private)
-        upload.upload(add_files, upload, upload_result, **heavy).then(
+        upload.upload(add_files, [upload, upload_source, upload_date], upload_result, **heavy).then(
             refresh, [sources, chosen], shown, **private
         ).then(lambda: None, None, upload, **private)
         remove_btn.click(remove, to_remove, [upload_result, panel], **private).then(
             refresh, [sources, chosen], shown, **private
         )
         reindex_btn.click(reindex, to_remove, upload_result, **heavy).then(
+            refresh, [sources, chosen], shown, **private
+        )
+        editing = [edit_title, edit_source, edit_date]
+        to_remove.change(details, to_remove, editing, show_progress="hidden", **private)
+        save_btn.click(save, [to_remove, *editing], upload_result, **heavy).then(
             refresh, [sources, chosen], shown, **private
         )
         for event in (refresh_btn.click, library_tab.select, page.load):

@@ -26,7 +26,11 @@ def folder(assistant: Assistant) -> Path:
 
 
 def ingest_uploads(
-    assistant: Assistant, files: Sequence[tuple[Path, str]], move: bool = False
+    assistant: Assistant,
+    files: Sequence[tuple[Path, str]],
+    move: bool = False,
+    source: str | None = None,
+    published: str | None = None,
 ) -> IngestReport:
     """Ingest uploaded files given as (where it is now, the name the user gave it), in one
     batch. Each is kept as `uploads/<name>`; a file whose ingest fails is not kept and the
@@ -59,7 +63,11 @@ def ingest_uploads(
             os.replace(tmp, target)
             kept[target] = (i, backup)
         try:
-            report = assistant.ingest(list(kept)) if kept else IngestReport()
+            report = (
+                assistant.ingest(list(kept), source=source, published=published)
+                if kept
+                else IngestReport()
+            )
         except BaseException:
             for target, (_, backup) in kept.items():
                 _restore(target, backup)

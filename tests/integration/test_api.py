@@ -119,6 +119,43 @@ def test_upload_ask_read_and_remove(server: str, tmp_path: Path):
     assert requests.delete(f"{server}/api/articles/{aid}", timeout=10).status_code == 404
 
 
+def test_upload_with_a_source_and_date_then_edit_them(server: str):
+    story = b"Unison backs strike\n\nDave Prentis, general secretary of Unison, spoke on Monday.\n"
+    bad = requests.post(
+        f"{server}/api/articles",
+        files=[("files", ("unison.txt", story))],
+        data={"published": "March 2005"},
+        timeout=60,
+    )
+    assert bad.status_code == 400 and "not a date" in bad.json()["error"]
+    r = requests.post(
+        f"{server}/api/articles",
+        files=[("files", ("unison.txt", story))],
+        data={"source": "BBC News", "published": "2005-03-01"},
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    aid = r.json()["files"][0]["article_id"]
+    meta = requests.get(f"{server}/api/articles/{aid}", timeout=10).json()
+    assert (meta["source"], meta["published"]) == ("BBC News", "2005-03-01")
+
+    edited = requests.patch(
+        f"{server}/api/articles/{aid}",
+        json={"title": "Unison votes to strike", "source": "BBC"},
+        timeout=60,
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["title"] == "Unison votes to strike"
+    question = {"question": "who is the general secretary of Unison?"}
+    c = post(server, "/api/ask", question).json()["citations"][0]
+    assert (c["article_id"], c["title"], c["source"]) == (aid, "Unison votes to strike", "BBC")
+    text = requests.get(f"{server}/api/articles/{aid}", timeout=10).json()["text"]
+    assert text[c["start"] : c["end"]] == c["quote"]  # the text and offsets stay
+    missing = requests.patch(f"{server}/api/articles/nope", json={"source": "x"}, timeout=10)
+    assert missing.status_code == 404 and "GET /api/articles" in missing.json()["help"]
+    assert requests.delete(f"{server}/api/articles/{aid}", timeout=10).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("name", "data", "status"),
     [("virus.exe", b"MZ", 415), ("big.txt", b"x" * 1_200_000, 413)],

@@ -102,6 +102,14 @@ def test_ingest_list_ask_and_remove_through_the_server(folder):
     r = cli(where, "ask", "how many steel cables were replaced?")
     assert "412" in r.stdout.split("\n\n")[0], r.stdout
 
+    r = cli(where, "index", "edit", article_id, "--source", "Harbour Times", "--published", "")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == (
+        f"{article_id}  ----------  Harbour bridge reopens after repairs  (Harbour Times)"
+    )
+    r = cli(where, "ask", "how many steel cables were replaced?", "--json")
+    assert json.loads(r.stdout)["citations"][0]["source"] == "Harbour Times"
+
     r = cli(where, "index", "remove", article_id)
     assert r.returncode == 0 and r.stdout.strip() == f"removed {article_id}"
     listed = json.loads(cli(where, "index", "list", "--json").stdout)

@@ -161,6 +161,14 @@ def test_cli_ingest_ask_status_remove(tmp_path: Path):
     assert status["articles"] == 1 and status["chunks"] >= 1
     assert status["embedding_model"] == "all-MiniLM-L6-v2" and status["store"] == "embedded"
 
+    edited = run("index", "edit", c["article_id"], "--title", "Convoy hit", "--json")
+    assert edited.returncode == 0, edited.stderr
+    assert json.loads(edited.stdout)["title"] == "Convoy hit"
+    cited = json.loads(run("ask", "who claimed the SDF deal?", "--json").stdout)["citations"]
+    assert cited[0]["title"] == "Convoy hit" and cited[0]["article_id"] == c["article_id"]
+    nothing = run("index", "edit", c["article_id"])
+    assert nothing.returncode == 1 and "nothing to change" in nothing.stderr
+
     dated = run("ingest", str(SEEDS), "--published", "soon")
     assert dated.returncode == 1 and "not a date" in dated.stderr and "YYYY-MM-DD" in dated.stderr
 

@@ -350,11 +350,54 @@ def test_an_edited_upload_replaces_its_article_and_reindex_reads_it_again(page, 
     assert "420 steel cables" in page.locator("#chat blockquote.citation").last.inner_text()
 
 
-def test_remove_an_article_from_the_library(page):
+def test_edit_an_articles_source_and_date_in_the_library(page):
     page.get_by_role("tab", name="Library").click()
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="Harbour bridge reopens after repairs (2023-03-14)").click()
+    page.wait_for_function(
+        "document.querySelector('#edit-source textarea, #edit-source input').value"
+        " === 'Coastal Herald'"
+    )
+    assert page.locator("#edit-title input, #edit-title textarea").input_value() == (
+        "Harbour bridge reopens after repairs"
+    )
+    page.locator("#edit-source input, #edit-source textarea").fill("Harbour Times")
+    page.locator("#edit-published input, #edit-published textarea").fill("2023-03-15")
+    page.get_by_role("button", name="Save details").click()
+    page.wait_for_function("document.querySelector('#upload-result').innerText.includes('Saved')")
+    assert "Saved Harbour bridge reopens after repairs (Harbour Times, 2023-03-15)" in (
+        page.locator("#upload-result").inner_text()
+    )
+    page.wait_for_function("document.querySelector('#library').innerText.includes('Harbour Times')")
+    assert "2023-03-15" in page.locator("#library").inner_text()
+    page.screenshot(path=str(SHOTS / "library-edited.png"), full_page=True)
+
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "how many steel cables were replaced?")
+    answers(page, 1)
+    quote = page.locator("#chat blockquote.citation").last.inner_text()
+    assert "steel cables" in quote and "Harbour Times, 2023-03-15" in quote
+
+
+def test_remove_an_article_from_the_library(page):
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="Harbour bridge reopens after repairs (2023-03-15)").click()
     page.get_by_role("button", name="Remove").click()
     page.wait_for_function("document.querySelector('#status').innerText.includes('1 article ')")
     assert "Removed Harbour bridge" in page.locator("#upload-result").inner_text()
     assert "Harbour bridge" not in page.locator("#library").inner_text()
+
+
+def test_the_upload_form_sets_the_source_and_date_files_lack(page, tmp_path: Path):
+    story = tmp_path / "unison.txt"
+    story.write_text("Unison backs strike\n\nDave Prentis, general secretary of Unison, spoke.\n")
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#upload-source textarea, #upload-source input").fill("BBC News")
+    page.locator("#upload-published textarea, #upload-published input").fill("2005-03-01")
+    page.locator("#upload input[type=file]").set_input_files([str(story)])
+    page.wait_for_function("document.querySelector('#upload-result').innerText.includes('added')")
+    page.wait_for_function("document.querySelector('#library').innerText.includes('BBC News')")
+    table = page.locator("#library").inner_text()  # the other article is Iran Press TV, 2017
+    assert "Unison backs strike" in table and "2005-03-01" in table
+    page.screenshot(path=str(SHOTS / "library-upload-with-source.png"), full_page=True)

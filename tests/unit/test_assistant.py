@@ -262,3 +262,44 @@ def test_ingest_reports_each_file_as_it_is_committed(fake_assistant: Assistant, 
     again: list[str] = []
     fake_assistant.ingest([folder / "s0.txt"], on_result=lambda r: again.append(r.status))
     assert again == ["unchanged"]
+
+
+def test_the_library_edits_title_source_and_date(fake_assistant: Assistant, tmp_path):
+    story = tmp_path / "story.txt"
+    story.write_text("Unison backs strike\n\nDave Prentis, general secretary of Unison, spoke.\n")
+    aid = fake_assistant.ingest([story]).results[0].article_id
+    before = fake_assistant.article(aid)
+    question = "Who is the general secretary of Unison?"
+    quote = fake_assistant.ask(question).citations[0]
+
+    edited = fake_assistant.edit(aid, source="BBC News", published="2005-03-01")
+    assert (edited.id, edited.text, edited.title) == (aid, before.text, before.title)
+    c = fake_assistant.ask(question).citations[0]
+    assert (c.source, c.published) == ("BBC News", "2005-03-01")  # the citation shows them
+    assert (c.article_id, c.start, c.end, c.quote) == (aid, quote.start, quote.end, quote.quote)
+    only = fake_assistant.ask(question, filters={"sources": ["BBC News"]})
+    assert not only.abstained  # the filters see the new source
+    dated = fake_assistant.ask(question, filters={"published_to": "2004-12-31"})
+    assert dated.abstained  # and the new date
+
+    chunks = fake_assistant.status()["chunks"]
+    edited = fake_assistant.edit(aid, title="  Unison   votes to strike ")
+    assert edited.title == "Unison votes to strike" and edited.source == "BBC News"
+    assert fake_assistant.ask(question).citations[0].title == "Unison votes to strike"
+    assert fake_assistant.status()["chunks"] == chunks
+    listed = {a["id"]: a for a in fake_assistant.articles()}
+    assert listed[aid]["title"] == "Unison votes to strike"
+
+    again = fake_assistant.ingest([story])  # the unchanged file: a no-op that keeps the edit
+    assert again.results[0].status == "unchanged"
+    assert fake_assistant.article(aid).title == "Unison votes to strike"
+
+    cleared = fake_assistant.edit(aid, source="", published="")
+    assert (cleared.source, cleared.published) == (None, None)
+    assert fake_assistant.ask(question).citations[0].source is None
+    for bad in ({"published": "March 2005"}, {"title": " "}):
+        with pytest.raises(AssistantError):
+            fake_assistant.edit(aid, **bad)
+    with pytest.raises(AssistantError) as e:
+        fake_assistant.edit("nope", title="x")
+    assert e.value.status == 404
