@@ -307,17 +307,22 @@ def _cold_start(index: Path, question: str, d: Path) -> dict:
     `assistant serve` start to /healthz answering, then to its first /api/ask answer, and
     `assistant ask` again while the server runs (through it)."""
     env = _env(ASSISTANT_INDEX_DIR=str(index))
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [*_assistant_cmd(), "ask", question, "--json"],
-        env=env,
-        cwd=d,
-        capture_output=True,
-        text=True,
-    )
-    ask_s = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise StepFailed(f"assistant ask: {proc.stderr.strip()[-500:]}")
+
+    def ask(what: str) -> tuple[float, str]:
+        """One `assistant ask` process: its seconds and its stderr."""
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [*_assistant_cmd(), "ask", question, "--json"],
+            env=env,
+            cwd=d,
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise StepFailed(f"{what}: {proc.stderr.strip()[-500:]}")
+        return time.perf_counter() - t, proc.stderr
+
+    ask_s, _ = ask("assistant ask")
     port = _free_port()
     t = time.perf_counter()
     with (d / "serve.log").open("w") as log:
@@ -340,17 +345,9 @@ def _cold_start(index: Path, question: str, d: Path) -> dict:
                 json.loads(r.read())
             answer_s = time.perf_counter() - t
             # the CLI beside the running server goes through it (assistant.remote)
-            t = time.perf_counter()
-            proc = subprocess.run(
-                [*_assistant_cmd(), "ask", question, "--json"],
-                env=env,
-                cwd=d,
-                capture_output=True,
-                text=True,
-            )
-            through_s = time.perf_counter() - t
-            if proc.returncode != 0 or "through the assistant server" not in proc.stderr:
-                raise StepFailed(f"assistant ask beside the server: {proc.stderr.strip()[-500:]}")
+            through_s, said = ask("assistant ask beside the server")
+            if "through the assistant server" not in said:
+                raise StepFailed(f"assistant ask beside the server did not use it: {said}")
         finally:
             _stop(server)
     return {
