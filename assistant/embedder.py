@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
@@ -69,8 +68,7 @@ class Embedder:
                 order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)
             ]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # torch on 2 cores gains nothing from parallel encodes
-        with self._lock, _threads(1 if len(texts) == 1 else None):
+        with self._lock:  # on 2 cores nothing is gained from parallel encodes
             for idx in _progress(batches, progress):
                 out[idx] = self.model.encode([texts[i] for i in idx])
         return out
@@ -85,26 +83,6 @@ def model_path(name: str) -> str:
     import importlib
 
     return str(importlib.import_module(MODELS[name]).get_model_path())
-
-
-@contextmanager
-def _threads(n: int | None) -> Iterator[None]:
-    """One text (a question) is encoded on one thread. Torch's threads meet at every layer;
-    when another process holds a core, a descheduled thread stalls the other: a question took
-    p50 132 ms, p95 548 ms on 2 threads and 15 ms, 48 ms on 1 on a busy 2-core machine, and
-    1 thread is as fast on a quiet one (a short text has nothing to split). Ingest calls hold
-    two texts or more (a chunk and its sentences) and keep every thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    if n is None or n >= before:
-        yield
-        return
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _progress(batches: list[np.ndarray], enabled: bool):

@@ -211,9 +211,9 @@ def test_a_whole_sentence_answer_ends_once(seeded):
 
 
 def test_the_embedder_gives_sentence_transformers_vectors(real_embedder):
-    """assistant/minilm.py runs the model in plain torch (a cold start without the seconds of
-    importing sentence-transformers): its vectors must be the reference implementation's, for
-    one text, a padded batch and a text past the model's 256 word pieces."""
+    """assistant/minilm.py runs the model itself (a cold start without the seconds of importing
+    sentence-transformers and torch): its vectors must be the reference implementation's, in
+    torch (a batch) and in numpy (a few texts), padded, and past the model's 256 word pieces."""
     from sentence_transformers import SentenceTransformer
 
     text = SEEDS.joinpath("russian-airstrikes-daesh-convoy-raqqah.md").read_text()
@@ -225,5 +225,7 @@ def test_the_embedder_gives_sentence_transformers_vectors(real_embedder):
     ours = real_embedder.embed(texts)
     assert ours.shape == expected.shape == (len(texts), 384)
     assert abs(ours - expected).max() < 1e-5
-    one = real_embedder.embed([texts[3]])[0]
+    one = real_embedder.embed([texts[3]])[0]  # a question's path: numpy, no torch
     assert abs(one - expected[3]).max() < 1e-5
+    few = real_embedder.embed(texts[-8:])  # numpy, padded to the longest of the eight
+    assert abs(few - expected[-8:]).max() < 1e-5
