@@ -194,7 +194,10 @@ def _error(e: urllib.error.HTTPError) -> AssistantError:
     """The server's JSON error ({"error", "help"}) as the CLI's own error."""
     try:
         body = json.loads(e.read())
-        return AssistantError(str(body["error"]), body.get("help"), status=e.code)
+        help = body.get("help")
+        if e.code == 401:  # the server wants a token this shell does not send
+            help = "set ASSISTANT_API_TOKEN to the server's token in this shell"
+        return AssistantError(str(body["error"]), help, status=e.code)
     except (ValueError, KeyError, TypeError, OSError):
         return AssistantError(
             f"the assistant server answered {e.code} {e.reason}",

@@ -143,6 +143,23 @@ def test_ingest_by_path_is_refused_to_other_machines(folder):
     assert r.status_code == 403 and "POST /api/articles" in r.json()["help"]
 
 
+def test_a_server_with_a_token_tells_the_cli_to_send_it(tmp_path: Path):
+    with serving(tmp_path, ASSISTANT_API_TOKEN="s3cret") as url:
+        r = cli(tmp_path, "index", "list")
+        assert r.returncode == 1 and r.stderr.startswith(through(url))
+        assert "missing or wrong API token" in r.stderr and "ASSISTANT_API_TOKEN" in r.stderr
+        e = env(ASSISTANT_INDEX_DIR=str(tmp_path / "index"), ASSISTANT_API_TOKEN="s3cret")
+        ok = subprocess.run(
+            [str(BIN / "assistant"), "index", "list"],
+            cwd=tmp_path,
+            env=e,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert ok.returncode == 0 and "Russian airstrikes" in ok.stdout, ok.stderr
+
+
 def test_a_stopped_server_leaves_the_index_to_the_cli(tmp_path: Path):
     with serving(tmp_path) as url:
         info = json.loads((tmp_path / "index" / "server.json").read_text())
