@@ -39,7 +39,7 @@ from assistant.chat import Assistant
 from assistant.config import load_settings
 from assistant.errors import AssistantError
 from assistant.ingest.load import SUPPORTED
-from assistant.ingest.pipeline import article_meta, collect, file_size
+from assistant.ingest.pipeline import article_meta
 from assistant.types import Answer, Article
 from assistant.ui import CSS, build, pieces, theme
 
@@ -480,17 +480,15 @@ def create_app(assistant: Assistant) -> FastAPI:
                 help="upload the files with POST /api/articles",
                 status=403,
             )
-
         article_meta(req.source, req.published)  # a bad source or date: a JSON error response
 
         def produce(emit: Callable[[tuple[str, Any]], None]) -> None:
-            files, _ = collect(req.paths)
-            emit(("plan", {"files": len(files), "bytes": sum(map(file_size, files))}))
             report = assistant.ingest(
                 req.paths,
                 source=req.source,
                 published=req.published,
                 on_result=lambda r: emit(("result", asdict(r))),
+                on_plan=lambda n, size: emit(("plan", {"files": n, "bytes": size})),
             )
             emit(("report", report.to_dict()))
 

@@ -76,12 +76,13 @@ class Assistant:
         source: str | None = None,
         published: str | None = None,
         on_result: Callable[[FileResult], None] | None = None,
+        on_plan: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
         """Add files or folders. `source` and `published` (YYYY-MM-DD), when given, are the
         articles' outlet and date, whatever the files say (the BBC stories carry neither)."""
         meta = article_meta(source, published)
         return run_ingest(
-            paths, self.store, self.embedder, self.settings, progress, meta, on_result
+            paths, self.store, self.embedder, self.settings, progress, meta, on_result, on_plan
         )
 
     def article(self, article_id: str) -> Article:

@@ -50,7 +50,6 @@ CSS = """
 def theme():
     """Gradio's default look, with the bold face of its own font: the semibold file Gradio
     ships holds 55 glyphs, so bold titles fell back to another font letter by letter."""
-
     return gr.themes.Default(
         font=(
             gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)),

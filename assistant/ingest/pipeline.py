@@ -136,14 +136,18 @@ def ingest(
     progress: bool = False,
     meta: dict[str, str] | None = None,
     on_result: Callable[[FileResult], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Load, chunk, embed and store `paths`; `meta` ({"source", "published"}) replaces what
-    the files say of themselves. `on_result` hears each file's result as soon as it is final
-    (an added file: once it is committed). The progress bar counts the bytes of the files
-    done, so it moves with the embedding, where the time goes."""
+    the files say of themselves. `on_plan` hears how many files were found and their bytes
+    before any is read; `on_result` each file's result as soon as it is final (an added
+    file: once it is committed). The progress bar counts the bytes of the files done, so it
+    moves with the embedding, where the time goes."""
     files, errors = collect(paths)
     report = IngestReport(list(errors))
-    sizes = {str(f): file_size(f) for f in files}
+    sizes = {str(f): _size(f) for f in files}
+    if on_plan:
+        on_plan(len(files), sum(sizes.values()))
     bar = _bar(sum(sizes.values()), progress and len(files) > 1)
 
     heard: set[int] = set()
@@ -253,7 +257,7 @@ def _flush(pending: list, store: Store, embedder: Embedder) -> None:
     pending.clear()
 
 
-def file_size(path: Path) -> int:
+def _size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:
