@@ -14,7 +14,6 @@ import hmac
 import json
 import re
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -24,7 +23,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-import uvicorn
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -34,14 +32,12 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant import remote, uploads
+from assistant import render, uploads
 from assistant.chat import Assistant
-from assistant.config import load_settings
 from assistant.errors import AssistantError
 from assistant.ingest.load import SUPPORTED
 from assistant.ingest.pipeline import article_meta
 from assistant.types import Answer, Article
-from assistant.ui import CSS, build, pieces, theme
 
 MODEL = "news-assistant"  # the model name /v1 reports
 MAX_UPLOAD_FILES = 32
@@ -256,21 +252,6 @@ def _sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def references(answer: Answer) -> str:
-    """The answer with its quotes below, for clients that only show text (OpenAI clients)."""
-    lines = [answer.answer]
-    if answer.citations:
-        lines.append("")
-    for c in answer.citations:
-        where = ", ".join(x for x in (c.source, c.published) if x)
-        before = f"({c.context.text}) " if c.context else ""
-        lines.append(
-            f"[{c.n}] {before}\u201c{c.quote}\u201d \u2014 {c.title}"
-            + (f" ({where})" if where else "")
-        )
-    return "\n".join(lines)
-
-
 def _text(content: str | list[dict[str, Any]] | None) -> str:
     if isinstance(content, list):  # OpenAI content parts: keep the text ones
         return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
@@ -293,9 +274,8 @@ def _question_and_history(messages: list[ChatMessage]) -> tuple[str, list[dict]]
 
 
 # -- the app ----------------------------------------------------------------------------------
-def create_app(assistant: Assistant) -> FastAPI:
-    import gradio as gr
-
+def create_api(assistant: Assistant) -> FastAPI:
+    """The HTTP API: /api (the answer contract), /v1 (OpenAI-style), /healthz, /docs."""
     settings = assistant.settings
     gate = Gate(settings.concurrency, settings.queue_size)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
@@ -369,7 +349,7 @@ def create_app(assistant: Assistant) -> FastAPI:
                 elif kind == "notice":
                     yield _sse("notice", {"text": value})
                 else:
-                    for piece in pieces(value):
+                    for piece in render.pieces(value):
                         yield _sse("delta", {"text": piece})
 
         return StreamingResponse(sse(), media_type="text/event-stream", headers=_NO_CACHE)
@@ -533,7 +513,7 @@ def create_app(assistant: Assistant) -> FastAPI:
                         "index": 0,
                         "message": {
                             "role": "assistant",
-                            "content": references(answer),
+                            "content": render.plain(answer.to_dict()),
                             "citations": citations,
                         },
                         "finish_reason": "stop",
@@ -553,7 +533,7 @@ def create_app(assistant: Assistant) -> FastAPI:
 
         async def stream() -> AsyncIterator[str]:
             yield chunk({"role": "assistant", "content": ""})
-            for piece in pieces(references(answer)):
+            for piece in render.pieces(render.plain(answer.to_dict())):
                 yield chunk({"content": piece})
             yield chunk({}, "stop", citations=citations, abstained=answer.abstained)
             yield "data: [DONE]\n\n"
@@ -561,25 +541,7 @@ def create_app(assistant: Assistant) -> FastAPI:
         return StreamingResponse(stream(), media_type="text/event-stream", headers=_NO_CACHE)
 
     app.openapi = lambda: _openapi_400(app)
-    page = build(assistant)
-    page.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
-    login = settings.login.get_secret_value().split(":", 1) if settings.login else None
-    return gr.mount_gradio_app(
-        app,
-        page,
-        path="/",
-        auth=tuple(login) if login else None,
-        auth_message="Log in to the news assistant." if login else None,
-        allowed_paths=[],  # Gradio serves only files it made or was handed, nothing else
-        max_file_size=max_bytes,
-        footer_links=["api"],
-        run_history=False,
-        mcp_server=False,
-        ssr_mode=False,
-        show_error=True,
-        css=CSS,
-        theme=theme(),
-    )
+    return app
 
 
 _NO_CACHE = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -726,59 +688,3 @@ def safe_name(filename: str | None) -> str:
     name = re.split(r"[\\/]", filename or "")[-1]
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
     return name[:200] or "upload"
-
-
-def seed_if_empty(assistant: Assistant) -> None:
-    if assistant.status()["articles"] == 0 and assistant.settings.seeds_dir.is_dir():
-        report = assistant.ingest([assistant.settings.seeds_dir])
-        print(f"indexed seeds: {report.to_dict()['added']} articles", file=sys.stderr)
-        for r in report.failed:
-            print(f"error: {r.message}", file=sys.stderr)
-
-
-def serve(host: str | None = None, port: int | None = None) -> None:
-    settings = load_settings()
-    assistant = Assistant(settings=settings)
-    seed_if_empty(assistant)
-    assistant.warm()
-    host, port = host or settings.host, port or settings.port
-    if host not in ("127.0.0.1", "localhost", "::1") and not (
-        settings.api_token and settings.login
-    ):
-        print(
-            f"warning: listening on {host} without ASSISTANT_API_TOKEN and ASSISTANT_LOGIN: "
-            "anyone who can reach it can read, add and remove articles",
-            file=sys.stderr,
-        )
-    print(f"serving on http://{host}:{port}", file=sys.stderr)
-    app = create_app(assistant)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=3,  # open event streams must not hold up a stop
-    )
-    folder = settings.index_dir if settings.chroma_url is None else None
-    _Announced(config, folder).run()
-
-
-class _Announced(uvicorn.Server):
-    """A uvicorn server that, while it listens, tells the command line where to find it:
-    `<index dir>/server.json` (assistant.remote), written once it listens and removed as it
-    stops (uvicorn re-raises SIGTERM after its shutdown, so no `finally` would run)."""
-
-    def __init__(self, config: uvicorn.Config, folder: Path | None) -> None:
-        super().__init__(config)
-        self.folder = folder
-        self.announced: Path | None = None
-
-    async def startup(self, sockets=None) -> None:
-        await super().startup(sockets)
-        if self.started and self.folder is not None:
-            self.announced = remote.announce(self.folder, self.config.host, self.config.port)
-
-    async def shutdown(self, sockets=None) -> None:
-        if self.announced is not None:
-            remote.withdraw(self.announced)
-        await super().shutdown(sockets)

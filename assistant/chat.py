@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.extractive import ABSTAIN, Candidate, Draft, candidates
+from assistant.answer import cite
+from assistant.answer.extractive import Candidate, candidates
 from assistant.answer.extractive import answer as extract
 from assistant.answer.question import classify
 from assistant.answer.reader import Reader
@@ -24,11 +25,11 @@ from assistant.errors import AssistantError
 from assistant.ingest import chunk_article
 from assistant.ingest.pipeline import FileResult, IngestReport, article_meta
 from assistant.ingest.pipeline import ingest as run_ingest
-from assistant.llm import LLM, LLMError, complete, load_llm
+from assistant.llm import LLM, LLMError, as_llm, complete, load_llm
 from assistant.llm import prompts as prompt_files
 from assistant.retrieve import Filters, Retriever, terms
 from assistant.store import Store, date_int
-from assistant.types import Answer, Article, Chunk, Citation, Context, Passage
+from assistant.types import Answer, Article, Chunk, Passage
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -50,7 +51,11 @@ class Assistant:
         index_dir: str | Path | None = None,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
+        llm: Any = None,
     ) -> None:
+        """`llm`: a language model to phrase answers, instead of the configured one
+        (settings.llm_backend): any LlamaIndex LLM (`llama_index.core.llms.LLM`), or an object
+        with this package's `assistant.llm.LLM` interface."""
         settings = settings or load_settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
@@ -67,6 +72,8 @@ class Assistant:
         )
         self.store.repair()
         self.retriever = Retriever(self.store)
+        if llm is not None:
+            self.llm = as_llm(llm)
 
     # -- library ---------------------------------------------------------------------------
     def ingest(
@@ -226,26 +233,27 @@ class Assistant:
         used: list[dict] = []
         standalone, notice, llm = self._condense(asked, history or [], llm, used)
         q = classify(standalone)
-        qvec = self.embedder.embed([standalone])[0]
-        passages = self.retriever.search(standalone, qvec, top_k or self.settings.top_k, allowed)
-        passages = without_instructions(passages)
+        qvec, passages = self._search(standalone, top_k, allowed)
         if not passages and not self.store.articles_col.count():
             empty = Answer(asked, NOTHING_INDEXED, None, True, [])
             yield "delta", empty.answer
             yield "answer", empty
             return
-        lexical = self.retriever.lexical()
+        cands = candidates(passages)
+        vectors = self.sentence_vectors(cands)
         draft = extract(
             q,
             qvec,
-            passages,
-            self.sentence_vectors,
-            lexical.idf,
+            cands,
+            vectors,
+            self.retriever.lexical().idf,
             self.min_support,
             self.reader,
             self.settings.reader_candidates,
         )
-        found = self._render(asked, draft, abstain)
+        found = cite.extractive(
+            asked, draft, abstain, self._texts(cite.articles_of(p.cand for p in draft.parts))
+        )
         if found.abstained and allowed:
             found.answer = self._filtered_out(allowed)
         found.support = draft.support
@@ -283,8 +291,14 @@ class Assistant:
             yield from self._fall_back(found, llm, used, f"{why}; {_FALLBACK}", None)
             return
         sources = {n: candidates([p]) for n, p in enumerate(given, 1)}
-        verified = verify("".join(pieces), sources, self.embedder.embed, self.sentence_vectors)
-        answer = self._render_generative(asked, verified, draft)
+        by_key = {(c.passage.chunk.article_id, c.start): v for c, v in zip(cands, vectors)}
+        known = {
+            n: np.stack([by_key[(c.passage.chunk.article_id, c.start)] for c in sentences])
+            for n, sentences in sources.items()
+        }
+        verified = verify("".join(pieces), sources, self.embedder.embed, known)
+        texts = self._texts(cite.articles_of(q for c in verified.kept for q in c.quotes))
+        answer = cite.generative(asked, verified, draft, texts)
         if answer is None:
             why = (
                 "the model found no answer in the articles"
@@ -299,6 +313,41 @@ class Assistant:
         answer.model = llm.name
         answer.prompts = used
         yield "answer", answer
+
+    def search(
+        self, query: str, top_k: int | None = None, filters: Filters | Mapping | None = None
+    ) -> list[Passage]:
+        """The passages a question's answer is sought in, best first (`filters` as `ask`):
+        chunks of whole sentences, verbatim at their offsets (`chunk.text ==
+        article.text[chunk.start:chunk.end]`), less any sentence planted to steer an assistant."""
+        return self._search(_clean(query), top_k, Filters.parse(filters))[1]
+
+    def _search(
+        self, query: str, top_k: int | None, allowed: Filters | None
+    ) -> tuple[np.ndarray, list[Passage]]:
+        qvec = self.embedder.embed([query])[0]
+        passages = self.retriever.search(query, qvec, top_k or self.settings.top_k, allowed)
+        return qvec, without_instructions(passages)
+
+    def as_retriever(self, top_k: int | None = None, filters: Filters | Mapping | None = None):
+        """This assistant's retrieval as a LlamaIndex retriever (assistant.llamaindex)."""
+        from assistant.llamaindex import AssistantRetriever
+
+        return AssistantRetriever(self, top_k, filters)
+
+    def as_query_engine(
+        self,
+        filters: Filters | Mapping | None = None,
+        abstain: bool = True,
+        generate: bool | None = None,
+        quotes: bool = False,
+    ):
+        """Verified, cited answers as a LlamaIndex query engine (assistant.llamaindex): the
+        response is `ask`'s answer (with `quotes`, the quoted sentences below it), its source
+        nodes the cited sentences."""
+        from assistant.llamaindex import AssistantQueryEngine
+
+        return AssistantQueryEngine(self, filters, abstain, generate, quotes)
 
     def _filtered_out(self, allowed: Filters) -> str:
         """The abstention when filters narrowed the search: say so, and how far."""
@@ -343,7 +392,7 @@ class Assistant:
         found.model = llm.name
         found.prompts = list(used)
         if verified is not None:
-            found.removed = _removed(verified)
+            found.removed = cite.removed(verified)
         yield "notice", notice
         yield "answer", found
 
@@ -366,30 +415,14 @@ class Assistant:
         used.append(prompt.ref)
         return _rewritten(text, asked, history, rule) or rule, None, llm
 
-    def _render_generative(self, question: str, verified: Verified, draft: Draft) -> Answer | None:
-        """The model's supported sentences, each with [n] markers for the verbatim sentences
-        it rests on (numbered in order of first use); None when no sentence is left."""
-        cite = self._citer()
-        out = []
-        removed = _removed(verified)
-        for checked in verified.kept:
-            marks = list(dict.fromkeys(n for n in map(cite, checked.quotes) if n is not None))
-            if not marks:
-                removed.append({"text": checked.text, "reason": "its quote is not in the article"})
-                continue
-            out.append(_with_markers(checked.text, marks))
-        if not out:
-            return None
-        text = " ".join(out)
-        short = draft.short_answer
-        if short and short.lower() not in text.lower():
-            short = None
-        return Answer(
-            question, text, short, False, cite.citations, mode="generative", removed=removed
-        )
+    def _texts(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """The stored texts of these articles, which citations are checked against."""
+        return {aid: self.article(aid).text for aid in article_ids}
 
     def sentence_vectors(self, cands: Sequence[Candidate]) -> np.ndarray:
         """Vectors of candidate sentences: stored at ingest, embedded now only if missing."""
+        if not cands:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
         keys = [(c.passage.chunk.article_id, c.start) for c in cands]
         stored = self.store.sentence_vectors(list(dict.fromkeys(keys)))  # a sentence once
         missing = [i for i, k in enumerate(keys) if k not in stored]
@@ -397,81 +430,12 @@ class Assistant:
         by_index = dict(zip(missing, fresh))
         return np.stack([stored[k] if k in stored else by_index[i] for i, k in enumerate(keys)])
 
-    def _render(self, question: str, draft: Draft, abstain: bool) -> Answer:
-        """Number the cited sentences, check each quote against the stored article text, and
-        write the answer with [n] markers. A quote that does not match is dropped."""
-        if not draft.parts or (draft.abstained and abstain):
-            return Answer(question, ABSTAIN, None, True, [])
-        cite = self._citer()
-        shown = [(p.text, n) for p in draft.parts if (n := cite(p.cand, p.context)) is not None]
-        if not shown:
-            return Answer(question, ABSTAIN, None, True, [])
-        text = "; ".join(f"{t} [{n}]" for t, n in shown)
-        # a sentence quoted whole keeps its own full stop: "... machine guns. [1]", not "[1]."
-        if not _ENDS_SENTENCE.search(shown[-1][0]):
-            text += "."
-        return Answer(question, text, draft.short_answer, False, cite.citations)
-
-    def _citer(self) -> _Citer:
-        return _Citer(self.article)
-
-
-class _Citer:
-    """Numbers cited sentences in order of first use; a sentence the stored article does not
-    hold verbatim at its offsets gets no number (None): it is never cited."""
-
-    def __init__(self, article: Callable[[str], Article]) -> None:
-        self.article = article
-        self.citations: list[Citation] = []
-        self.numbers: dict[tuple[str, int], int | None] = {}
-        self.texts: dict[str, str] = {}
-
-    def __call__(self, cand: Candidate, context: bool = False) -> int | None:
-        """The citation number of `cand`; with `context`, its quote also shows the sentence
-        before it (the answer draws on that too). None: the store does not hold the sentence,
-        or the context, verbatim: the part is left out rather than shown unchecked."""
-        aid = cand.passage.chunk.article_id
-        key = (aid, cand.start)
-        if aid not in self.texts:
-            self.texts[aid] = self.article(aid).text
-        text = self.texts[aid]
-        before = None
-        if context:
-            end = cand.before_start + len(cand.before)
-            if cand.before_start < 0 or text[cand.before_start : end] != cand.before:
-                return None
-            before = Context(cand.before, cand.before_start, end)
-        if key not in self.numbers:
-            if text[cand.start : cand.end] != cand.text:
-                self.numbers[key] = None
-                return None
-            self.numbers[key] = len(self.citations) + 1
-            p = cand.passage
-            self.citations.append(
-                Citation(
-                    self.numbers[key],
-                    aid,
-                    p.title,
-                    p.source,
-                    p.published,
-                    cand.text,
-                    cand.start,
-                    cand.end,
-                    before,
-                )
-            )
-        n = self.numbers[key]
-        if n is not None and before is not None and self.citations[n - 1].context is None:
-            self.citations[n - 1] = dataclasses.replace(self.citations[n - 1], context=before)
-        return n
-
 
 NOTHING_INDEXED = (
     "No articles are indexed yet, so there is nothing to answer from. Add some with "
     "`assistant ingest FILES_OR_FOLDERS`, the Library tab's upload on the web page, or "
     "POST /api/articles."
 )
-_ENDS_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)]*\s*$")
 
 
 def _clean(question: str) -> str:
@@ -533,26 +497,10 @@ def passage_block(passages: Sequence[Passage]) -> str:
     )
 
 
-def _with_markers(sentence: str, marks: Sequence[int]) -> str:
-    """'It was signed.' + [1, 2] -> 'It was signed [1][2].'"""
-    tags = "".join(f"[{n}]" for n in marks)
-    body = sentence.rstrip()
-    end = ""
-    while body and body[-1] in '.!?;:,"”’)':
-        end = body[-1] + end
-        body = body[:-1]
-    end = end if any(c in end for c in ".!?") else end + "."
-    return f"{body.rstrip()} {tags}{end}"
-
-
 def _failed(e: Exception) -> str:
     """A model backend's unexpected error, logged in full and told in one line."""
     log.warning("language model failed", exc_info=e)
     return f"the language model failed ({type(e).__name__}: {' '.join(str(e).split())[:200]})"
-
-
-def _removed(verified: Verified) -> list[dict]:
-    return [{"text": c.text, "reason": c.reason} for c in verified.removed]
 
 
 def _conversation(history: Sequence[dict | tuple], turns: int = 6, chars: int = 400) -> str:

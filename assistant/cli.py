@@ -6,10 +6,10 @@ import argparse
 import json
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant import render
 from assistant.errors import AssistantError
 
 
@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(run=_ingest)
 
-    c = sub.add_parser("ask", help="answer one question")
+    c = sub.add_parser("ask", help="answer one question (an empty index gets the seed articles)")
     c.add_argument("question")
     c.add_argument("--json", action="store_true", help="print the answer contract as JSON")
     c.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
@@ -66,7 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(run=_ask)
 
-    c = sub.add_parser("chat", help="interactive questions; follow-ups keep the conversation")
+    c = sub.add_parser(
+        "chat",
+        help="interactive questions; follow-ups keep the conversation (an empty index gets "
+        "the seed articles)",
+    )
     c.add_argument(
         "--extractive", action="store_true", help="answer without the configured language model"
     )
@@ -220,6 +224,18 @@ def _service():
     return server
 
 
+def _answering():
+    """The service to ask (as `_service`); an index opened here that has no articles gets the
+    seed articles first, as `serve` gives its own, so a fresh install can answer."""
+    from assistant.bundled import seed_if_empty
+    from assistant.remote import Server
+
+    service = _service()
+    if not isinstance(service, Server):
+        seed_if_empty(service)
+    return service
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from assistant.remote import Server
 
@@ -298,34 +314,6 @@ def _shown(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def render(answer: dict) -> str:
-    """An answer (the answer contract) for a terminal: how a follow-up was understood (when it
-    was rewritten), the text, then each cited quote with where it comes from."""
-    lines = [answer["answer"]]
-    if answer.get("standalone_question"):
-        lines.insert(0, f"Understood as: {answer['standalone_question']}")
-    for c in answer["citations"]:
-        where = ", ".join(x for x in (c["source"], c["published"]) if x)
-        before = f"({c['context']['text']}) " if c.get("context") else ""
-        quote = textwrap.fill(
-            f"[{c['n']}] {before}\u201c{c['quote']}\u201d", width=100, subsequent_indent="    "
-        )
-        lines += [
-            "",
-            quote,
-            f"    {c['title']}"
-            + (f" ({where})" if where else "")
-            + f"  [article {c['article_id']}, chars {c['start']}-{c['end']}]",
-        ]
-    if answer.get("mode") == "generative":
-        lines += ["", f"(written by {answer['model']}; every sentence checked against its quotes)"]
-    if answer.get("removed"):
-        lines += [
-            f"(removed {len(answer['removed'])} unsupported sentence(s) of the model's answer)"
-        ]
-    return "\n".join(lines)
-
-
 def contract(answer) -> dict:
     """The answer contract, from an Answer (here) or as the server sent it."""
     return answer if isinstance(answer, dict) else answer.to_dict()
@@ -365,18 +353,18 @@ def stream(service, question: str, history=None, top_k=None, generate=None) -> d
 
 
 def _ask(args: argparse.Namespace) -> int:
-    service = _service()
+    service = _answering()
     generate = False if args.extractive else None
     if args.json:
         answer = contract(service.ask(args.question, top_k=args.top_k, generate=generate))
         print(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
-        print(render(stream(service, args.question, top_k=args.top_k, generate=generate)))
+        print(render.terminal(stream(service, args.question, top_k=args.top_k, generate=generate)))
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
-    service = _service()
+    service = _answering()
     history: list[dict] = []
     interactive = sys.stdin.isatty()
     if interactive:
@@ -397,7 +385,7 @@ def _chat(args: argparse.Namespace) -> int:
         except AssistantError as e:
             print(f"error: {e}", file=sys.stderr)
             continue
-        print(render(answer) + "\n", flush=True)
+        print(render.terminal(answer) + "\n", flush=True)
         history += [
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer["answer"]},
@@ -406,7 +394,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from assistant.api import serve
+    from assistant.server import serve
 
     serve(host=args.host, port=args.port)
     return 0

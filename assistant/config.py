@@ -11,6 +11,9 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant import bundled
+
+# a checkout's top folder, for the tests and benchmarks; the package's data is in assistant.bundled
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EMBEDDER_MAX_TOKENS = (
     256  # all-MiniLM-L6-v2 reads at most this many word pieces, [CLS] and [SEP] included
@@ -50,7 +53,11 @@ class Settings(BaseSettings):
     reader_candidates: int = Field(
         6, ge=1, le=32, description="With a reader: sentences it reads per question, best first."
     )
-    seeds_dir: Path = Field(REPO_ROOT / "seeds", description="Articles `serve` indexes when empty.")
+    seeds_dir: Path | None = Field(
+        default_factory=bundled.seeds_dir,
+        description="Articles `serve`, `ask` and `chat` index into an index with none; default: "
+        "the seed articles the package carries; empty: index nothing.",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port `serve` listens on.")
     # serve: the web page and HTTP API
@@ -126,6 +133,7 @@ class Settings(BaseSettings):
         "llm_base_url",
         "llm_model",
         "llm_gguf_path",
+        "seeds_dir",
         mode="before",
     )
     @classmethod

@@ -11,23 +11,22 @@ from __future__ import annotations
 import atexit
 import functools
 import html
-import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
+from fastapi import FastAPI
 
-from assistant import uploads
+from assistant import render, uploads
 from assistant.chat import Assistant
 from assistant.errors import AssistantError
 from assistant.ingest.pipeline import FileResult
-from assistant.types import Answer, Article
+from assistant.types import Article
 
 EXAMPLES = ["How many vehicles were destroyed?", "Who claimed the SDF deal?"]
 STREAM_DELAY = 0.03  # seconds between streamed pieces of an answer
@@ -97,88 +96,6 @@ PANEL_EMPTY = (
 
 
 # -- rendering ------------------------------------------------------------------------------
-def pieces(text: str, words: int = 3) -> Iterator[str]:
-    """`text` in small pieces for streaming; joined, they give `text` back exactly."""
-    tokens = re.findall(r"\S+\s*|\s+", text)
-    for i in range(0, len(tokens), words):
-        yield "".join(tokens[i : i + words])
-
-
-def cite_href(article_id: str, start: int, end: int) -> str:
-    return f"#cite/{article_id}/{start}/{end}"
-
-
-def describe_filters(filters: dict | None) -> str:
-    """'source Daily Planet; from 2020-01-01; 2 chosen articles', or '' when none."""
-    if not filters:
-        return ""
-    parts = []
-    if filters.get("sources"):
-        parts.append("source " + " or ".join(filters["sources"]))
-    if filters.get("published_from"):
-        parts.append(f"from {filters['published_from']}")
-    if filters.get("published_to"):
-        parts.append(f"to {filters['published_to']}")
-    if filters.get("article_ids"):
-        n = len(filters["article_ids"])
-        parts.append(f"{n} chosen article{'s' * (n != 1)}")
-    return "; ".join(parts)
-
-
-def render_markdown(answer: Answer, filters: dict | None = None) -> str:
-    """The answer with each [n] a link to its sentence, then each citation: the quoted sentence
-    with title, source and date. An abstention says so visibly."""
-    only = describe_filters(filters)
-    scope = (
-        f'\n\n<small class="filtered">Searched only: {html.escape(only)}.</small>' if only else ""
-    )
-    notes = [answer.notice] if answer.notice else []
-    if answer.standalone_question:
-        notes.append(f"Understood as: {answer.standalone_question}")
-    if answer.mode == "generative":
-        dropped = len(answer.removed)
-        notes.append(
-            f"Phrased by {answer.model or 'a language model'}; every sentence checked against "
-            "its quotes"
-            + (f", {dropped} unsupported sentence{'s' * (dropped != 1)} removed" if dropped else "")
-        )
-    scope += "".join(f'\n\n<small class="note">{html.escape(n)}</small>' for n in notes)
-    if answer.abstained:
-        return (
-            f'<div class="abstained"><i>{html.escape(answer.answer)}</i><br><small>'
-            "The assistant abstained: no sentence in the articles supports an answer. Try "
-            "other words, widen the filters, or add articles in the Library tab.</small></div>"
-            + scope
-        )
-    links = {
-        c.n: f'<a class="cite" href="{cite_href(c.article_id, c.start, c.end)}" '
-        f'title="Open the article at this sentence">[{c.n}]</a>'
-        for c in answer.citations
-    }
-    text = html.escape(answer.answer)
-    if answer.short_answer:  # the short answer stands out where the answer states it
-        short = html.escape(answer.short_answer)
-        text = text.replace(short, f"**{short}**", 1) if short in text else f"**{short}**\n\n{text}"
-    text = re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), text)
-    parts = [text]
-    for c in answer.citations:
-        where = ", ".join(html.escape(x) for x in (c.source, c.published) if x)
-        parts.append(
-            f'<blockquote class="citation" data-n="{c.n}" data-article="{c.article_id}" '
-            f'data-start="{c.start}" data-end="{c.end}">{links[c.n]} '
-            + (
-                f'<span class="context" title="the sentence before, which the answer draws on">'
-                f"{html.escape(c.context.text)}</span> "
-                if c.context
-                else ""
-            )
-            + f"\u201c{html.escape(c.quote)}\u201d<br><small><i>{html.escape(c.title)}</i>"
-            + (f" \u2014 {where}" if where else "")
-            + "</small></blockquote>"
-        )
-    return "\n\n".join(parts) + scope
-
-
 def render_article(article: Article, start: int | None = None, end: int | None = None) -> str:
     """The article for the panel: title, source, date, then its text with the cited span
     marked (offsets out of range mark nothing)."""
@@ -203,31 +120,6 @@ def render_article(article: Article, start: int | None = None, end: int | None =
         f'<div class="article-meta">{meta} \u00b7 <code>{html.escape(article.id)}</code></div>'
         f'<div class="article-body">{body}</div></div>'
     )
-
-
-def export_markdown(turns: list[dict]) -> str:
-    """The conversation as Markdown: each question, its answer, and the quoted sentences."""
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = ["# Conversation with the news assistant", "", f"_Exported {now}._"]
-    for t in turns:
-        a = t["answer"]
-        lines += ["", f"## {t['question']}", ""]
-        only = describe_filters(t.get("filters"))
-        if only:
-            lines += [f"_Searched only: {only}._", ""]
-        lines.append(a["answer"] + (" _(abstained)_" if a["abstained"] else ""))
-        for c in a["citations"]:
-            where = ", ".join(x for x in (c["source"], c["published"]) if x)
-            lines += [
-                "",
-                f"> [{c['n']}] "
-                + (f"({c['context']['text']}) " if c.get("context") else "")
-                + f"\u201c{c['quote']}\u201d",
-                f"> \u2014 *{c['title']}*"
-                + (f", {where}" if where else "")
-                + f" (article `{c['article_id']}`, characters {c['start']}-{c['end']})",
-            ]
-    return "\n".join(lines) + "\n"
 
 
 def error_text(e: AssistantError) -> str:
@@ -324,7 +216,7 @@ def build(assistant: Assistant) -> gr.Blocks:
                     continue
                 if kind == "notice":
                     shown += f"({value})\n\n"
-                for piece in pieces(value) if kind == "delta" else [""]:
+                for piece in render.pieces(value) if kind == "delta" else [""]:
                     shown += piece
                     yield (
                         "",
@@ -341,8 +233,8 @@ def build(assistant: Assistant) -> gr.Blocks:
         folder = exports / (getattr(request, "session_hash", None) or uuid.uuid4().hex)
         folder.mkdir(exist_ok=True)
         export = folder / "conversation.md"
-        export.write_text(export_markdown(turns), encoding="utf-8")
-        final = [*chat, {"role": "assistant", "content": render_markdown(answer, filters)}]
+        export.write_text(render.markdown(turns), encoding="utf-8")
+        final = [*chat, {"role": "assistant", "content": render.html(turns[-1]["answer"], filters)}]
         yield "", final, turns, gr.DownloadButton(value=str(export), interactive=True)
 
     def open_citation(evt: gr.EventData) -> str:
@@ -604,3 +496,27 @@ def build(assistant: Assistant) -> gr.Blocks:
         gr.api(articles, api_name="articles")
         gr.api(article, api_name="article")
     return page
+
+
+def mount(app: FastAPI, assistant: Assistant) -> FastAPI:
+    """`app` (the HTTP API) with the page at /, behind the login when one is set."""
+    settings = assistant.settings
+    page = build(assistant)
+    page.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
+    login = settings.login.get_secret_value().split(":", 1) if settings.login else None
+    return gr.mount_gradio_app(
+        app,
+        page,
+        path="/",
+        auth=tuple(login) if login else None,
+        auth_message="Log in to the news assistant." if login else None,
+        allowed_paths=[],  # Gradio serves only files it made or was handed, nothing else
+        max_file_size=int(settings.max_file_mb * 1024 * 1024),
+        footer_links=["api"],
+        run_history=False,
+        mcp_server=False,
+        ssr_mode=False,
+        show_error=True,
+        css=CSS,
+        theme=theme(),
+    )

@@ -48,7 +48,7 @@ QUESTIONS = [
 def make_embedder(kind: str):
     """`fake`: the hashed-words embedder of tests/conftest.py (no model); `real`: MiniLM."""
     if kind == "fake":
-        from tests.conftest import FakeEmbedder
+        from assistant.testing import FakeEmbedder
 
         return FakeEmbedder()
     from assistant.embedder import Embedder
@@ -862,9 +862,9 @@ def questions_drill(work: Path, articles: int = 12, embedder: str = "fake", log=
     or a hang (each within 30 s)."""
     from fastapi.testclient import TestClient
 
-    from assistant.api import create_app
     from assistant.chat import Assistant
     from assistant.errors import AssistantError
+    from assistant.server import create_app
 
     problems: list[str] = []
     a = Assistant(settings=Settings(index_dir=work / "index"), embedder=make_embedder(embedder))
@@ -932,14 +932,14 @@ class ChromaServer:
     """`chroma run` on loopback, stopped and started again on the same folder and port."""
 
     def __init__(self, path: Path) -> None:
-        from tests.integration.helpers import free_port
+        from assistant.testing import free_port
 
         self.path, self.port = path, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        from tests.integration.helpers import wait_http
+        from assistant.testing import wait_http
 
         chroma = str(Path(sys.executable).parent / "chroma")
         cmd = [chroma, "run", "--path", str(self.path), "--host", "127.0.0.1"]
@@ -981,10 +981,10 @@ def outage_drill(
     into one server while questions are asked."""
     from fastapi.testclient import TestClient
 
-    from assistant.api import create_app
     from assistant.chat import Assistant
     from assistant.errors import AssistantError
     from assistant.ingest import pipeline
+    from assistant.server import create_app
 
     problems: list[str] = []
     files = write_corpus(work / "articles", articles, seed=4)
@@ -1120,7 +1120,7 @@ def load_drill(
     Retry-After), some 503s in the burst, p50/p95 reported, the server's memory stable."""
     import http.client
 
-    from tests.integration.helpers import free_port, stop, wait_http
+    from assistant.testing import free_port, stop, wait_http
 
     problems: list[str] = []
     port = free_port()
@@ -1325,8 +1325,8 @@ def _job_hostile(p: dict) -> dict:
 def _job_serve(p: dict) -> dict:
     import uvicorn
 
-    from assistant.api import create_app
     from assistant.chat import Assistant
+    from assistant.server import create_app
 
     settings = Settings(index_dir=Path(p["index"]), queue_size=p["queue_size"])
     a = Assistant(settings=settings, embedder=make_embedder(p["embedder"]))

@@ -24,10 +24,9 @@ def features(name: str, readers: list, evals: Path, index: Path) -> list[dict]:
     """Per question: the rules' top 8 with their evidence score, the reader's logit, and
     whether the sentence holds a gold answer."""
     from assistant import Assistant
-    from assistant.answer.extractive import score
+    from assistant.answer.extractive import candidates, score
     from assistant.answer.question import classify
     from assistant.answer.reader import Item
-    from assistant.chat import without_instructions
     from evals.metrics import contains_gold
 
     data = evals / name
@@ -43,8 +42,8 @@ def features(name: str, readers: list, evals: Path, index: Path) -> list[dict]:
             continue
         text = q["question"].strip()
         qvec = a.embedder.embed([text])[0]
-        passages = without_instructions(a.retriever.search(text, qvec, a.settings.top_k, None))
-        top = score(classify(text), qvec, passages, a.sentence_vectors, idf)[:8]
+        cands = candidates(a.search(text))
+        top = score(classify(text), qvec, cands, a.sentence_vectors(cands), idf)[:8]
         read = free[0].read(text, [Item(c.text, c.passage.title, c.before) for c in top])
         rows.append(
             {

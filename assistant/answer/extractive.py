@@ -93,21 +93,17 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     return out
 
 
-Vectors = Callable[[Sequence["Candidate"]], np.ndarray]  # unit vectors of candidate sentences
-
-
 def score(
     q: Question,
     qvec: np.ndarray,
-    passages: Sequence[Passage],
-    vectors_of: Vectors,
+    cands: Sequence[Candidate],
+    vectors: np.ndarray,
     idf: Callable[[str], float],
 ) -> list[Candidate]:
-    """Every candidate sentence with its evidence features, best first."""
-    cands = candidates(passages)
+    """The candidate sentences (`candidates`) with their evidence features, best first;
+    `vectors`: their unit vectors, row by row."""
     if not cands:
         return []
-    vectors = vectors_of(cands)
     weights = {t: idf(t) for t in set(q.terms)}
     total = sum(weights.values()) or 1.0
     qterms = set(q.terms) | acronyms(q.terms)
@@ -127,8 +123,8 @@ def score(
 def answer(
     q: Question,
     qvec: np.ndarray,
-    passages: Sequence[Passage],
-    vectors_of: Vectors,
+    cands: Sequence[Candidate],
+    vectors: np.ndarray,
     idf: Callable[[str], float],
     min_support: float,
     reader: Reader | None = None,
@@ -136,7 +132,7 @@ def answer(
 ) -> Draft:
     """The best sentence by evidence score, its short answer by the rules below, its score
     the support; with a `reader`, the reader's choice among the `n_read` best (`read`)."""
-    ranked = score(q, qvec, passages, vectors_of, idf)
+    ranked = score(q, qvec, cands, vectors, idf)
     if not ranked:
         return Draft(None, [], True)
     if reader is not None:

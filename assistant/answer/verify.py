@@ -144,12 +144,11 @@ def verify(
     raw: str,
     sources: Mapping[int, Sequence],
     embed: Embed,
-    vectors_of: Callable[[Sequence], np.ndarray] | None = None,
+    vectors: Mapping[int, np.ndarray] | None = None,
 ) -> Verified:
     """Check `raw`, the model's answer, against `sources`: passage number -> its sentences
-    (objects with `.text`). `embed` gives unit vectors of texts; `vectors_of`, if given, those
-    of source sentences (stored ones, not re-embedded)."""
-    vectors_of = vectors_of or (lambda cands: embed([c.text for c in cands]))
+    (objects with `.text`). `embed` gives unit vectors of texts; `vectors`, if given, those
+    of the sources' sentences (passage number -> one row per sentence), not embedded again."""
     pieces, dropped = split(raw, set(sources))
     if not pieces:
         return Verified(raw, [], dropped, abstained=bool(_ABSTAINED.search(raw)))
@@ -160,8 +159,15 @@ def verify(
         return Verified(raw, checked, dropped, abstained=True)
     _inherit_citations(checked)
     pool_keys = sorted({n for c in checked for n in c.cited})
-    pool = [(n, s) for n in pool_keys for s in sources[n] if not instruction_like(s.text)]
-    pool_vectors = vectors_of([s for _, s in pool]) if pool else np.zeros((0, 1))
+    kept = [(n, i) for n in pool_keys for i, s in enumerate(sources[n])]
+    kept = [(n, i) for n, i in kept if not instruction_like(sources[n][i].text)]
+    pool = [(n, sources[n][i]) for n, i in kept]
+    if not pool:
+        pool_vectors = np.zeros((0, 1))
+    elif vectors is None:
+        pool_vectors = embed([s.text for _, s in pool])
+    else:
+        pool_vectors = np.stack([vectors[n][i] for n, i in kept])
     sentence_vectors = embed([c.text for c in checked])
     for c, vector in zip(checked, sentence_vectors):
         _check(c, vector, pool, pool_vectors, embed)

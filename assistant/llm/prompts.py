@@ -1,6 +1,7 @@
-"""Prompts are versioned files in prompts/: front matter (id, version, variables), then a
-`## system` and a `## user` section. Placeholders are checked against the declared variables
-when a prompt is loaded, and every answer records the prompt's id and hash."""
+"""Prompts are versioned files in prompts/ (shipped as `assistant.prompts`): front matter
+(id, version, variables), then a `## system` and a `## user` section. Placeholders are checked
+against the declared variables when a prompt is loaded, and every answer records the prompt's
+id and hash."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from assistant.config import REPO_ROOT
+from assistant import bundled
 from assistant.errors import AssistantError
 
-PROMPTS_DIR = REPO_ROOT / "prompts"
 _FRONT = re.compile(r"\A---\n(?P<head>.*?)\n---\n(?P<body>.*)\Z", re.S)
 _SECTION = re.compile(r"^## (system|user)\s*$", re.M)
 
@@ -83,9 +83,9 @@ def parse(text: str, where: str = "prompt") -> Prompt:
 
 
 @cache
-def load(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
-    """prompts/NAME.md, checked."""
-    path = folder / f"{name}.md"
+def load(name: str, folder: Path | None = None) -> Prompt:
+    """NAME.md of `folder` (default: the prompts the package carries), checked."""
+    path = (folder or bundled.prompts_dir()) / f"{name}.md"
     if not path.is_file():
         raise AssistantError(f"{path}: no such prompt file")
     prompt = parse(path.read_text(encoding="utf-8"), str(path))

@@ -129,9 +129,9 @@ def test_ingest_by_path_is_refused_to_other_machines(folder):
     (here the check is seen from the inside: a request that claims another address)."""
     from fastapi.testclient import TestClient
 
-    from assistant.api import create_app
     from assistant.chat import Assistant
     from assistant.config import Settings
+    from assistant.server import create_app
     from tests.conftest import FakeEmbedder
 
     where, _ = folder

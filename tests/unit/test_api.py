@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from assistant import Assistant, AssistantError, Settings
-from assistant.api import Gate, create_app, references, safe_name
-from assistant.ui import pieces
+from assistant.api import Gate, safe_name
+from assistant.server import create_app
 from tests.conftest import SEEDS, FakeEmbedder
 
 Q = "how many vehicles were destroyed?"
@@ -347,29 +347,12 @@ def test_a_busy_api_answers_503_with_retry_after(tmp_path: Path):
     assert [a.status_code for a in answered] == [200, 200]
 
 
-def test_pieces_join_back_and_names_are_made_safe():
-    for text in ("", "one", "36 vehicles [1]. Also  reported:\n eight [1].", "  lead"):
-        assert "".join(pieces(text)) == text
+def test_names_are_made_safe():
     assert safe_name("../../etc/passwd") == "passwd"
     assert safe_name("C:\\Users\\x\\story.docx") == "story.docx"
     assert safe_name(".hidden.txt") == "hidden.txt"
     assert safe_name("a\x00b.txt") == "ab.txt"
     assert safe_name(None) == safe_name("..") == "upload"
-
-
-def test_references_put_each_quote_under_the_answer():
-    from assistant.types import Answer, Citation, Context
-
-    c = Citation(1, "abc", "Title", "Src", "2017-06-01", "A quote.", 0, 8)
-    text = references(Answer("q?", "Yes [1].", None, False, [c]))
-    assert text == "Yes [1].\n\n[1] \u201cA quote.\u201d \u2014 Title (Src, 2017-06-01)"
-    c = Citation(1, "abc", "T", None, None, "Q.", 10, 12, Context("On Monday.", 0, 10))
-    assert references(Answer("q?", "x on Monday [1].", citations=[c])).endswith(
-        "[1] (On Monday.) \u201cQ.\u201d \u2014 T"
-    )
-    assert references(Answer("q?", "I could not find this in the articles.", abstained=True)) == (
-        "I could not find this in the articles."
-    )
 
 
 def test_chat_streams_a_models_draft_then_the_checked_answer(tmp_path: Path):

@@ -346,14 +346,15 @@ def test_the_system_part_can_ride_in_the_user_message(seeded: Assistant):
 
 
 def test_the_cli_streams_the_draft_to_stderr(seeded: Assistant, capsys):
-    from assistant.cli import render, stream
+    from assistant.cli import stream
+    from assistant.render import terminal
 
     seeded.settings = seeded.settings.model_copy(update={"llm_backend": "openai"})
     with_model(seeded, "The airstrikes destroyed 36 vehicles [1]. And 500 tanks [1].")
     answer = stream(seeded, "how many vehicles were destroyed?")
     err = capsys.readouterr().err
     assert err.startswith("draft: The airstrikes") and "500 tanks" in err
-    out = render(answer)
+    out = terminal(answer)
     assert out.startswith("The airstrikes destroyed 36 vehicles [1].") and "500" not in out
     assert "removed 1 unsupported sentence" in out and "written by scripted" in out
 

@@ -1,0 +1,58 @@
+"""The data the package carries: its prompt files and its seed articles.
+
+In the repository they are the top-level `prompts/` and `seeds/` folders; pyproject.toml maps
+them into the package as `assistant.prompts` and `assistant.seeds`, so a wheel carries them and
+an editable install finds them where they are. Code asks here for their folders, never for a
+path relative to the checkout.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.chat import Assistant
+
+
+def prompts_dir() -> Path:
+    """The folder of the prompt files (answer.md, condense.md)."""
+    return _folder("assistant.prompts")
+
+
+def seeds_dir() -> Path:
+    """The folder of the seed articles: the default of the `seeds_dir` setting."""
+    return _folder("assistant.seeds")
+
+
+def _folder(package: str) -> Path:
+    try:
+        found = resources.files(package)
+    except ModuleNotFoundError as e:  # a checkout on sys.path, or installed before the mapping
+        raise AssistantError(
+            f"{package} is missing: the package is not installed, or installed from an older "
+            "checkout",
+            help="install it again: pip install -e . (in the checkout) or pip install WHEEL",
+        ) from e
+    if not isinstance(found, Path):  # a zipped install: ingest and the loaders need real files
+        raise AssistantError(
+            f"{package}: not a folder on disk ({found})", help="install the package unzipped"
+        )
+    return found
+
+
+def seed_if_empty(assistant: Assistant) -> None:
+    """Index the seed articles (`settings.seeds_dir`) into an index that has no articles, saying
+    so on stderr: what `serve`, `ask` and `chat` do first, so a fresh install answers questions
+    about them. A seeds_dir of None (ASSISTANT_SEEDS_DIR="") or a missing folder: nothing."""
+    folder = assistant.settings.seeds_dir
+    if folder is None or not folder.is_dir() or assistant.status()["articles"]:
+        return
+    report = assistant.ingest([folder])
+    print(f"indexed seeds: {report.to_dict()['added']} articles", file=sys.stderr)
+    for r in report.failed:
+        print(f"error: {r.message}", file=sys.stderr)

@@ -1,0 +1,75 @@
+"""Any LlamaIndex LLM (`llama_index.core.llms.LLM`: OpenAILike, LlamaCPP, Ollama, ...) as the
+model that phrases answers: `Assistant(llm=...)`. What it writes is verified like any model's.
+
+LlamaIndex's LLMs take no deadline, so the model streams in a worker thread and the answer
+waits for each piece only until the deadline: a hung model costs the user `llm_timeout_s`, then
+the extractive answer. Generation stops after `max_tokens` pieces (a piece is about a token).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.llm import LLMError, Message
+
+_DONE = object()
+
+
+def is_llamaindex_llm(model: object) -> bool:
+    try:
+        from llama_index.core.llms import LLM
+    except ImportError:  # pragma: no cover - llama-index-core is a dependency
+        return False
+    return isinstance(model, LLM)
+
+
+class LlamaIndexChat:
+    def __init__(self, llm: Any) -> None:
+        self.llm = llm
+        model = getattr(llm.metadata, "model_name", None) or "unknown"
+        self.name = f"llamaindex:{type(llm).__name__}:{model}"
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, deadline: float
+    ) -> Iterator[str]:
+        from llama_index.core.llms import ChatMessage
+
+        chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
+        pieces: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for n, response in enumerate(self.llm.stream_chat(chat)):
+                    if stop.is_set() or n >= max_tokens:
+                        break
+                    if response.delta:
+                        pieces.put(response.delta)
+                pieces.put(_DONE)
+            except Exception as e:  # handed to the reader, which raises it as an LLMError
+                pieces.put(e)
+
+        threading.Thread(target=produce, name="llamaindex-llm", daemon=True).start()
+        try:
+            while True:
+                try:
+                    piece = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise LLMError(
+                        f"the language model ({self.name}) did not finish in time",
+                        help="raise ASSISTANT_LLM_TIMEOUT_S or use a faster model",
+                    ) from None
+                if piece is _DONE:
+                    return
+                if isinstance(piece, Exception):
+                    why = " ".join(str(piece).split())[:200]
+                    raise LLMError(
+                        f"the language model ({self.name}) failed: {type(piece).__name__}: {why}"
+                    ) from piece
+                yield piece
+        finally:
+            stop.set()  # the worker stops at its next piece once nobody reads

@@ -1,0 +1,167 @@
+"""Every way an answer is shown, in one place: each front end renders the answer contract
+(`Answer.to_dict()`, or the same JSON from a server) with one of these.
+
+- `terminal`: the command line (quotes wrapped, offsets shown);
+- `plain`: text-only clients (the OpenAI-style /v1 endpoint);
+- `html`: the web page (each [n] a link that opens the article at its sentence);
+- `markdown`: a conversation exported from the web page.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+
+def pieces(text: str, words: int = 3) -> Iterator[str]:
+    """`text` in small pieces for streaming; joined, they give `text` back exactly."""
+    tokens = re.findall(r"\S+\s*|\s+", text)
+    for i in range(0, len(tokens), words):
+        yield "".join(tokens[i : i + words])
+
+
+def where(c: dict) -> str:
+    """'Press TV, 2017-06-01': the citation's source and date, those it has."""
+    return ", ".join(x for x in (c["source"], c["published"]) if x)
+
+
+def quote(c: dict) -> str:
+    """'[1] (the sentence before) “the quote”': the context, when the answer draws on it."""
+    before = f"({c['context']['text']}) " if c.get("context") else ""
+    return f"[{c['n']}] {before}\u201c{c['quote']}\u201d"
+
+
+def describe_filters(filters: dict | None) -> str:
+    """'source Daily Planet; from 2020-01-01; 2 chosen articles', or '' when none."""
+    if not filters:
+        return ""
+    parts = []
+    if filters.get("sources"):
+        parts.append("source " + " or ".join(filters["sources"]))
+    if filters.get("published_from"):
+        parts.append(f"from {filters['published_from']}")
+    if filters.get("published_to"):
+        parts.append(f"to {filters['published_to']}")
+    if filters.get("article_ids"):
+        n = len(filters["article_ids"])
+        parts.append(f"{n} chosen article{'s' * (n != 1)}")
+    return "; ".join(parts)
+
+
+def terminal(answer: dict) -> str:
+    """For a terminal: how a follow-up was understood (when it was rewritten), the text, then
+    each cited quote with where it comes from."""
+    lines = [answer["answer"]]
+    if answer.get("standalone_question"):
+        lines.insert(0, f"Understood as: {answer['standalone_question']}")
+    for c in answer["citations"]:
+        at = where(c)
+        lines += [
+            "",
+            textwrap.fill(quote(c), width=100, subsequent_indent="    "),
+            f"    {c['title']}"
+            + (f" ({at})" if at else "")
+            + f"  [article {c['article_id']}, chars {c['start']}-{c['end']}]",
+        ]
+    if answer.get("mode") == "generative":
+        lines += ["", f"(written by {answer['model']}; every sentence checked against its quotes)"]
+    if answer.get("removed"):
+        lines += [
+            f"(removed {len(answer['removed'])} unsupported sentence(s) of the model's answer)"
+        ]
+    return "\n".join(lines)
+
+
+def plain(answer: dict) -> str:
+    """The answer with its quotes below, for clients that only show text (OpenAI clients)."""
+    lines = [answer["answer"]]
+    if answer["citations"]:
+        lines.append("")
+    for c in answer["citations"]:
+        at = where(c)
+        lines.append(f"{quote(c)} \u2014 {c['title']}" + (f" ({at})" if at else ""))
+    return "\n".join(lines)
+
+
+def cite_href(article_id: str, start: int, end: int) -> str:
+    return f"#cite/{article_id}/{start}/{end}"
+
+
+def html(answer: dict, filters: dict | None = None) -> str:
+    """For the web page: the answer with each [n] a link to its sentence, then each citation:
+    the quoted sentence with title, source and date. An abstention says so visibly."""
+    esc = _html.escape
+    only = describe_filters(filters)
+    scope = f'\n\n<small class="filtered">Searched only: {esc(only)}.</small>' if only else ""
+    notes = [answer["notice"]] if answer.get("notice") else []
+    if answer.get("standalone_question"):
+        notes.append(f"Understood as: {answer['standalone_question']}")
+    if answer.get("mode") == "generative":
+        dropped = len(answer.get("removed") or [])
+        notes.append(
+            f"Phrased by {answer.get('model') or 'a language model'}; every sentence checked "
+            "against its quotes"
+            + (f", {dropped} unsupported sentence{'s' * (dropped != 1)} removed" if dropped else "")
+        )
+    scope += "".join(f'\n\n<small class="note">{esc(n)}</small>' for n in notes)
+    if answer["abstained"]:
+        return (
+            f'<div class="abstained"><i>{esc(answer["answer"])}</i><br><small>'
+            "The assistant abstained: no sentence in the articles supports an answer. Try "
+            "other words, widen the filters, or add articles in the Library tab.</small></div>"
+            + scope
+        )
+    links = {
+        c["n"]: f'<a class="cite" href="{cite_href(c["article_id"], c["start"], c["end"])}" '
+        f'title="Open the article at this sentence">[{c["n"]}]</a>'
+        for c in answer["citations"]
+    }
+    text = esc(answer["answer"])
+    if answer.get("short_answer"):  # the short answer stands out where the answer states it
+        short = esc(answer["short_answer"])
+        text = text.replace(short, f"**{short}**", 1) if short in text else f"**{short}**\n\n{text}"
+    text = re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), text)
+    parts = [text]
+    for c in answer["citations"]:
+        at = esc(where(c))
+        context = (
+            '<span class="context" title="the sentence before, which the answer draws on">'
+            f"{esc(c['context']['text'])}</span> "
+            if c.get("context")
+            else ""
+        )
+        parts.append(
+            f'<blockquote class="citation" data-n="{c["n"]}" data-article="{c["article_id"]}" '
+            f'data-start="{c["start"]}" data-end="{c["end"]}">{links[c["n"]]} {context}'
+            f"\u201c{esc(c['quote'])}\u201d<br><small><i>{esc(c['title'])}</i>"
+            + (f" \u2014 {at}" if at else "")
+            + "</small></blockquote>"
+        )
+    return "\n\n".join(parts) + scope
+
+
+def markdown(turns: list[dict]) -> str:
+    """A conversation as Markdown: each question ({"question", "answer": the contract,
+    "filters"}), its answer, and the quoted sentences with where they come from."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# Conversation with the news assistant", "", f"_Exported {now}._"]
+    for t in turns:
+        a = t["answer"]
+        lines += ["", f"## {t['question']}", ""]
+        only = describe_filters(t.get("filters"))
+        if only:
+            lines += [f"_Searched only: {only}._", ""]
+        lines.append(a["answer"] + (" _(abstained)_" if a["abstained"] else ""))
+        for c in a["citations"]:
+            at = where(c)
+            lines += [
+                "",
+                f"> {quote(c)}",
+                f"> \u2014 *{c['title']}*"
+                + (f", {at}" if at else "")
+                + f" (article `{c['article_id']}`, characters {c['start']}-{c['end']})",
+            ]
+    return "\n".join(lines) + "\n"
