@@ -8,15 +8,10 @@ path relative to the checkout.
 
 from __future__ import annotations
 
-import sys
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assistant.errors import AssistantError
-
-if TYPE_CHECKING:
-    from assistant.chat import Assistant
 
 
 def prompts_dir() -> Path:
@@ -43,16 +38,3 @@ def _folder(package: str) -> Path:
             f"{package}: not a folder on disk ({found})", help="install the package unzipped"
         )
     return found
-
-
-def seed_if_empty(assistant: Assistant) -> None:
-    """Index the seed articles (`settings.seeds_dir`) into an index that has no articles, saying
-    so on stderr: what `serve`, `ask` and `chat` do first, so a fresh install answers questions
-    about them. A seeds_dir of None (ASSISTANT_SEEDS_DIR="") or a missing folder: nothing."""
-    folder = assistant.settings.seeds_dir
-    if folder is None or not folder.is_dir() or assistant.status()["articles"]:
-        return
-    report = assistant.ingest([folder])
-    print(f"indexed seeds: {report.to_dict()['added']} articles", file=sys.stderr)
-    for r in report.failed:
-        print(f"error: {r.message}", file=sys.stderr)

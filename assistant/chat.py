@@ -25,8 +25,9 @@ from assistant.errors import AssistantError
 from assistant.ingest import chunk_article
 from assistant.ingest.pipeline import FileResult, IngestReport, article_meta
 from assistant.ingest.pipeline import ingest as run_ingest
-from assistant.llm import LLM, LLMError, as_llm, complete, load_llm
+from assistant.llm import LLM, LLMError, complete, load_llm
 from assistant.llm import prompts as prompt_files
+from assistant.llm.llamaindex import as_llm
 from assistant.retrieve import Filters, Retriever, terms
 from assistant.store import Store, date_int
 from assistant.types import Answer, Article, Chunk, Passage
@@ -156,6 +157,19 @@ class Assistant:
 
     def status(self) -> dict:
         return self.store.status()
+
+    def seed_if_empty(self, say: Callable[[str], None] = lambda line: None) -> None:
+        """Index the seed articles (`settings.seeds_dir`) into an index that has no articles,
+        telling `say` what was done: what `serve`, `ask` and `chat` do first, so a fresh install
+        answers questions about them. A seeds_dir of None (ASSISTANT_SEEDS_DIR="") or a
+        missing folder: nothing."""
+        folder = self.settings.seeds_dir
+        if folder is None or not folder.is_dir() or self.status()["articles"]:
+            return
+        report = self.ingest([folder])
+        say(f"indexed seeds: {report.to_dict()['added']} articles")
+        for r in report.failed:
+            say(f"error: {r.message}")
 
     def warm(self) -> None:
         """Load what the first question would (the model, the lexical index, the reader), so

@@ -227,12 +227,11 @@ def _service():
 def _answering():
     """The service to ask (as `_service`); an index opened here that has no articles gets the
     seed articles first, as `serve` gives its own, so a fresh install can answer."""
-    from assistant.bundled import seed_if_empty
     from assistant.remote import Server
 
     service = _service()
     if not isinstance(service, Server):
-        seed_if_empty(service)
+        service.seed_if_empty(_stderr)
     return service
 
 
@@ -501,3 +500,7 @@ def _settings(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.response.schema import Response
@@ -25,10 +25,25 @@ from llama_index.core.tools import QueryEngineTool
 
 from assistant import render
 from assistant.retrieve import Filters
-from assistant.types import Citation, Passage
+from assistant.types import Answer, Citation, Passage
 
-if TYPE_CHECKING:
-    from assistant.chat import Assistant
+
+class Assistant(Protocol):
+    """What these classes use of `assistant.chat.Assistant` (which imports this module)."""
+
+    def search(
+        self, query: str, top_k: int | None = None, filters: Filters | Mapping | None = None
+    ) -> list[Passage]: ...
+
+    def ask(
+        self,
+        question: str,
+        *,
+        abstain: bool = True,
+        filters: Filters | Mapping | None = None,
+        generate: bool | None = None,
+    ) -> Answer: ...
+
 
 _META = ("article_id", "title", "source", "published")
 

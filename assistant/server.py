@@ -11,7 +11,6 @@ from fastapi import FastAPI
 
 from assistant import remote
 from assistant.api import create_api
-from assistant.bundled import seed_if_empty
 from assistant.chat import Assistant
 from assistant.config import load_settings
 from assistant.ui import mount
@@ -25,7 +24,7 @@ def create_app(assistant: Assistant) -> FastAPI:
 def serve(host: str | None = None, port: int | None = None) -> None:
     settings = load_settings()
     assistant = Assistant(settings=settings)
-    seed_if_empty(assistant)
+    assistant.seed_if_empty(lambda line: print(line, file=sys.stderr))
     assistant.warm()
     host, port = host or settings.host, port or settings.port
     if host not in ("127.0.0.1", "localhost", "::1") and not (

@@ -48,22 +48,6 @@ def load_llm(settings: Settings) -> LLM | None:
     raise AssistantError(f"unknown llm_backend {settings.llm_backend!r}")
 
 
-def as_llm(model: object) -> LLM:
-    """`model` behind this package's interface: a LlamaIndex LLM is wrapped
-    (assistant.llm.llamaindex); an object that already has it is taken as it is."""
-    from assistant.llm.llamaindex import LlamaIndexChat, is_llamaindex_llm
-
-    if is_llamaindex_llm(model):  # first: a LlamaIndex LLM has a `stream` of its own
-        return LlamaIndexChat(model)
-    if callable(getattr(model, "stream", None)) and isinstance(getattr(model, "name", None), str):
-        return model  # type: ignore[return-value]
-    raise AssistantError(
-        f"llm must be a LlamaIndex LLM, not {type(model).__name__}",
-        help="pass an object of a llama_index.core.llms.LLM class (OpenAILike, LlamaCPP, "
-        "Ollama, ...), or leave llm unset and configure ASSISTANT_LLM_BACKEND",
-    )
-
-
 def complete(llm: LLM, messages: Sequence[Message], max_tokens: int, timeout_s: float) -> str:
     """The whole reply at once."""
     return "".join(llm.stream(messages, max_tokens, time.monotonic() + timeout_s))

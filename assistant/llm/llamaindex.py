@@ -14,9 +14,24 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assistant.llm import LLMError, Message
+from assistant.errors import AssistantError
+from assistant.llm import LLM, LLMError, Message
 
 _DONE = object()
+
+
+def as_llm(model: object) -> LLM:
+    """`model` behind this package's interface: a LlamaIndex LLM is wrapped
+    (assistant.llm.llamaindex); an object that already has it is taken as it is."""
+    if is_llamaindex_llm(model):  # first: a LlamaIndex LLM has a `stream` of its own
+        return LlamaIndexChat(model)
+    if callable(getattr(model, "stream", None)) and isinstance(getattr(model, "name", None), str):
+        return model  # type: ignore[return-value]
+    raise AssistantError(
+        f"llm must be a LlamaIndex LLM, not {type(model).__name__}",
+        help="pass an object of a llama_index.core.llms.LLM class (OpenAILike, LlamaCPP, "
+        "Ollama, ...), or leave llm unset and configure ASSISTANT_LLM_BACKEND",
+    )
 
 
 def is_llamaindex_llm(model: object) -> bool:

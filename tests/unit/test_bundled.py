@@ -4,6 +4,7 @@ seeding step that `serve`, `ask` and `chat` share."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,10 @@ def test_an_empty_seeds_dir_turns_seeding_off(monkeypatch: pytest.MonkeyPatch):
 def test_an_empty_index_gets_the_seeds_once(
     fake_assistant: Assistant, capsys: pytest.CaptureFixture
 ):
-    bundled.seed_if_empty(fake_assistant)
+    fake_assistant.seed_if_empty(say)
     assert fake_assistant.status()["articles"] == 1
     assert capsys.readouterr().err == "indexed seeds: 1 articles\n"
-    bundled.seed_if_empty(fake_assistant)  # it has articles now
+    fake_assistant.seed_if_empty(say)  # it has articles now
     assert capsys.readouterr().err == ""
 
 
@@ -45,8 +46,12 @@ def test_seeds_dir_names_another_folder_or_none(tmp_path: Path, capsys: pytest.C
     mine.mkdir()
     (mine / "story.md").write_text("---\ntitle: Story\n---\nThe mayor opened the bridge.\n")
     a = assistant("a", mine)
-    bundled.seed_if_empty(a)
+    a.seed_if_empty(say)
     assert [x["title"] for x in a.articles()] == ["Story"]
     b = assistant("b", "")
-    bundled.seed_if_empty(b)
+    b.seed_if_empty(say)
     assert b.status()["articles"] == 0 and capsys.readouterr().err.count("indexed seeds") == 1
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr)
