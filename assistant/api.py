@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant import render, uploads
-from assistant.chat import Assistant
+from assistant.chat import AskOptions, Assistant
 from assistant.errors import AssistantError
 from assistant.ingest.load import SUPPORTED
 from assistant.ingest.pipeline import article_meta
@@ -327,16 +327,10 @@ def create_api(assistant: Assistant) -> FastAPI:
         `notice` ({"text"}) says why a model's answer is not used, and one `answer` event
         carries the verified answer contract, which replaces the draft. A bad question or a
         busy server is an error response before the stream starts."""
-        history = [t.model_dump() for t in req.history] if req.history else None
+        history, options = _history_and_options(req)
 
         def produce(emit: Callable[[tuple[str, Any]], None]) -> None:
-            for event in assistant.ask_stream(
-                req.question,
-                history=history,
-                top_k=req.top_k,
-                filters=_filters(req.filters),
-                generate=False if req.extractive else None,
-            ):
+            for event in assistant.ask_stream(req.question, history, **options):
                 emit(event)
 
         events = _events(gate, produce)
@@ -636,14 +630,14 @@ async def _chain(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
 
 
 def _ask(assistant: Assistant, req: AskRequest) -> Answer:
+    history, options = _history_and_options(req)
+    return assistant.ask(req.question, history, **options)
+
+
+def _history_and_options(req: AskRequest) -> tuple[list[dict] | None, AskOptions]:
     history = [t.model_dump() for t in req.history] if req.history else None
-    return assistant.ask(
-        req.question,
-        history=history,
-        top_k=req.top_k,
-        filters=_filters(req.filters),
-        generate=False if req.extractive else None,
-    )
+    generate = False if req.extractive else None
+    return history, {"top_k": req.top_k, "filters": _filters(req.filters), "generate": generate}
 
 
 async def _save(

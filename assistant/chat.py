@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -32,10 +32,27 @@ from assistant.retrieve import Filters, Retriever, terms
 from assistant.store import Store, date_int
 from assistant.types import Answer, Article, Chunk, Passage
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing's own from Python 3.12
+
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|but)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(it|they|them|he|she|this|that|these|those|there|its|their)\b", re.I)
+
+
+History = Sequence[dict | tuple]  # earlier turns: {"role", "content"} or (question, answer)
+
+
+class AskOptions(TypedDict, total=False):
+    """How `Assistant.ask` and `ask_stream` answer, besides the question and the history."""
+
+    top_k: int | None  # passages retrieved; None: settings.top_k
+    abstain: bool  # False: the best-supported answer even below the threshold (default True)
+    # only from the articles these allow: {"sources", "published_from", "published_to",
+    # "article_ids"}
+    filters: Filters | Mapping | None
+    generate: bool | None  # None: the configured model if any; False: extractive; True: required
 
 
 class Assistant:
@@ -199,35 +216,20 @@ class Assistant:
         return load_llm(self.settings)
 
     def ask(
-        self,
-        question: str,
-        history: Sequence[dict | tuple] | None = None,
-        top_k: int | None = None,
-        abstain: bool = True,
-        filters: Filters | Mapping | None = None,
-        generate: bool | None = None,
+        self, question: str, history: History | None = None, **options: Unpack[AskOptions]
     ) -> Answer:
         """Answer `question`; `history` is the earlier turns ({"role", "content"} dicts or
-        (question, answer) pairs), used to make a follow-up stand alone. With `abstain=False`
-        the best-supported answer is given even when its support is below the threshold.
-        `filters` ({"sources", "published_from", "published_to", "article_ids"}) limit the
-        articles the answer may come from. `generate`: None uses the configured model if
-        there is one, False answers extractively, True requires the model."""
+        (question, answer) pairs), used to make a follow-up stand alone. `options`
+        (`AskOptions`): top_k, abstain, filters, generate."""
         answer = None
-        for event, value in self.ask_stream(question, history, top_k, abstain, filters, generate):
+        for event, value in self.ask_stream(question, history, **options):
             if event == "answer":
                 answer = value
         assert isinstance(answer, Answer)
         return answer
 
     def ask_stream(
-        self,
-        question: str,
-        history: Sequence[dict | tuple] | None = None,
-        top_k: int | None = None,
-        abstain: bool = True,
-        filters: Filters | Mapping | None = None,
-        generate: bool | None = None,
+        self, question: str, history: History | None = None, **options: Unpack[AskOptions]
     ) -> Iterator[tuple[str, Any]]:
         """Answer `question` (arguments as `ask`) as a stream of events, for front ends that
         show an answer while it is written:
@@ -241,9 +243,13 @@ class Assistant:
 
         A bad question raises AssistantError before the first event. The model's failures
         never raise: they become a notice and the extractive answer."""
+        unknown = set(options) - set(AskOptions.__annotations__)
+        if unknown:
+            raise TypeError(f"ask() got unexpected options: {', '.join(sorted(unknown))}")
+        top_k, abstain = options.get("top_k"), options.get("abstain", True)
         asked = _clean(question)
-        allowed = Filters.parse(filters)
-        llm = self._model(generate)
+        allowed = Filters.parse(options.get("filters"))
+        llm = self._model(options.get("generate"))
         used: list[dict] = []
         standalone, notice, llm = self._condense(asked, history or [], llm, used)
         q = classify(standalone)

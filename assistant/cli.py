@@ -143,17 +143,12 @@ def _parser() -> argparse.ArgumentParser:
         "span) on a questions.jsonl of the shared/train layout; prints the fold figures and "
         "writes the weights, reader.json and READER.md. Same seed, same model.",
     )
-    c.add_argument(
-        "--data",
-        type=Path,
-        default=Path("../shared/train/squad/questions.jsonl"),
-        help="training questions (default ../shared/train/squad/questions.jsonl)",
-    )
-    c.add_argument(
+    _path(c, "--data", "../shared/train/squad/questions.jsonl", "training questions")
+    _path(
+        c,
         "--out",
-        type=Path,
-        default=Path("assistant/models/reader.safetensors"),
-        help="where to write the weights (reader.json and READER.md go beside them)",
+        "assistant/models/reader.safetensors",
+        "where to write the weights (reader.json and READER.md go beside them)",
     )
     c.add_argument("--epochs", type=float, default=1.0, help="passes over the pairs")
     c.add_argument("--negatives", type=int, default=3, help="wrong sentences per question")
@@ -172,12 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         help="encoder layers of MiniLM-L6 kept (fewer: faster to train and to read)",
     )
     c.add_argument("--folds", type=int, default=2, help="article folds to validate on (1: none)")
-    c.add_argument(
-        "--cache",
-        type=Path,
-        default=Path(".cache/train-reader"),
-        help="where sentence vectors are kept between runs (default .cache/train-reader)",
-    )
+    _path(c, "--cache", ".cache/train-reader", "where sentence vectors are kept between runs")
     c.add_argument("--val-questions", type=int, default=800, help="questions validated per fold")
     c.add_argument(
         "--hold-out",
@@ -498,9 +488,13 @@ def _settings(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def _path(parser: argparse.ArgumentParser, flag: str, default: str, what: str) -> None:
+    parser.add_argument(flag, type=Path, default=Path(default), help=f"{what} (default {default})")
 
 
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

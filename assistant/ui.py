@@ -342,20 +342,8 @@ def build(assistant: Assistant) -> gr.Blocks:
                                 elem_id="filter-articles",
                             )
                         with gr.Row():
-                            date_from = gr.DateTime(
-                                label="Published from",
-                                include_time=False,
-                                type="string",
-                                info="YYYY-MM-DD, or pick a day",
-                                elem_id="filter-from",
-                            )
-                            date_to = gr.DateTime(
-                                label="Published to",
-                                include_time=False,
-                                type="string",
-                                info="YYYY-MM-DD, or pick a day",
-                                elem_id="filter-to",
-                            )
+                            date_from = _day("Published from", "filter-from")
+                            date_to = _day("Published to", "filter-to")
                     chatbot = gr.Chatbot(
                         label="Conversation",
                         show_label=False,  # a floating label covered the scrolled messages
@@ -496,6 +484,16 @@ def build(assistant: Assistant) -> gr.Blocks:
         gr.api(articles, api_name="articles")
         gr.api(article, api_name="article")
     return page
+
+
+def _day(label: str, elem_id: str) -> gr.DateTime:
+    return gr.DateTime(
+        label=label,
+        include_time=False,
+        type="string",
+        info="YYYY-MM-DD, or pick a day",
+        elem_id=elem_id,
+    )
 
 
 def mount(app: FastAPI, assistant: Assistant) -> FastAPI:

@@ -545,6 +545,23 @@ def main(args) -> int:
         "layers": args.layers,
         "max_tokens": {"question": R.Q_MAX, "sentence": R.S_MAX, "context": R.C_MAX},
     }
+
+    def fit(questions: list, label: str, heading: str, tail: str):
+        """A reader trained on `questions`' pairs, after saying what it is trained on."""
+        groups = [q.pairs for q in questions if q.pairs]
+        pairs = sum(len(g) for g in groups)
+        say(f"{heading}: {pairs:,} pairs of {len(questions):,} questions{tail}")
+        return train(
+            groups,
+            args.epochs,
+            args.seed,
+            args.lr,
+            args.batch_size,
+            label,
+            args.freeze_layers,
+            args.layers,
+        )
+
     fold_rows: list[dict] = []
     fold_figures = []
     for n, fold in enumerate(folds_of(articles, args.folds, args.seed) if args.folds > 1 else []):
@@ -552,21 +569,11 @@ def main(args) -> int:
         test_q = [q for q in usable if q.article in fold]
         random.Random(args.seed).shuffle(test_q)
         test_q = test_q[: args.val_questions]
-        groups = [q.pairs for q in train_q if q.pairs]
-        pairs = [p for g in groups for p in g]
-        say(
-            f"fold {n + 1}/{args.folds}: {len(pairs):,} pairs of {len(train_q):,} questions; "
-            f"validating on {len(test_q)} questions of {', '.join(sorted(fold))}"
-        )
-        net = train(
-            groups,
-            args.epochs,
-            args.seed,
-            args.lr,
-            args.batch_size,
+        net = fit(
+            train_q,
             f"fold {n + 1}",
-            args.freeze_layers,
-            args.layers,
+            f"fold {n + 1}/{args.folds}",
+            f"; validating on {len(test_q)} questions of {', '.join(sorted(fold))}",
         )
         rows = readings(net, test_q, articles, EVAL_CANDIDATES)
         fold_rows += rows
@@ -595,21 +602,11 @@ def main(args) -> int:
         print(json.dumps({"folds": fold_figures, "out_of_fold": figures(fold_rows, w, t)}))
         return 0
     final_q = [q for q in usable if q.article not in held]
-    groups = [q.pairs for q in final_q if q.pairs]
-    pairs = [p for g in groups for p in g]
-    say(
-        f"final model: {len(pairs):,} pairs of {len(final_q):,} questions on "
-        f"{len({q.article for q in final_q})} articles"
-    )
-    net = train(
-        groups,
-        args.epochs,
-        args.seed,
-        args.lr,
-        args.batch_size,
+    net = fit(
+        final_q,
         "final",
-        args.freeze_layers,
-        args.layers,
+        "final model",
+        f" on {len({q.article for q in final_q})} articles",
     )
     held_q = [q for q in usable if q.article in held]
     if held_q:  # the held-out articles are one more fold, of the shipped model itself
@@ -629,7 +626,7 @@ def main(args) -> int:
         "data": str(data.name),
         "articles_trained": sorted({q.article for q in final_q}),
         "held_out": sorted(held),
-        "pairs": len(pairs),
+        "pairs": sum(len(q.pairs) for q in final_q),
         "questions": len(final_q),
         "threshold": threshold,
         "cosine_weight": w,

@@ -108,6 +108,11 @@ def test_bad_questions_get_a_clear_error(fake_assistant: Assistant, bad: str):
         fake_assistant.ask(bad)
 
 
+def test_a_misspelt_option_is_an_error_not_ignored(fake_assistant: Assistant):
+    with pytest.raises(TypeError, match="unexpected options: topk"):
+        fake_assistant.ask("how many vehicles?", topk=3)
+
+
 def test_bad_files_are_reported_and_the_rest_of_the_batch_lands(
     fake_assistant: Assistant, tmp_path: Path
 ):
