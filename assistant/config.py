@@ -78,16 +78,19 @@ class Settings(BaseSettings):
     )
 
     # answers: the extractive answerer (none) or a language model that phrases verified answers
-    llm_backend: Literal["none", "openai", "llamacpp"] = Field(
+    llm_backend: Literal["none", "openai", "ollama", "llamacpp"] = Field(
         "none",
-        description="none: extractive answers; openai: any OpenAI-compatible endpoint; "
-        "llamacpp: a local GGUF file, in process.",
+        description="none: extractive answers; openai: any OpenAI-compatible endpoint "
+        "(LlamaIndex's OpenAILike); ollama: an Ollama server (LlamaIndex's Ollama); llamacpp: "
+        "a local GGUF file, in process. From Python, Assistant(llm=...) takes any LlamaIndex LLM.",
     )
     llm_base_url: str | None = Field(
-        None, description="openai backend: the endpoint, e.g. http://127.0.0.1:8080/v1."
+        None,
+        description="openai: the endpoint, e.g. http://127.0.0.1:8080/v1; ollama: the server "
+        "(default http://localhost:11434).",
     )
     llm_model: str | None = Field(
-        None, description="openai backend: the model name the endpoint serves."
+        None, description="openai, ollama: the model name the server serves."
     )
     llm_api_key: SecretStr | None = Field(
         None, description="openai backend: the API key (local servers take any)."
@@ -114,7 +117,7 @@ class Settings(BaseSettings):
         "formats that drop system messages (llama-cpp-python's 'gemma').",
     )
     llm_context_tokens: int = Field(
-        4096, ge=512, le=131_072, description="llamacpp backend: context window to allocate."
+        4096, ge=512, le=131_072, description="llamacpp, ollama: context window to allocate."
     )
 
     @field_validator("collection")

@@ -38,9 +38,13 @@ def load_llm(settings: Settings) -> LLM | None:
         case "none":
             return None
         case "openai":
-            from assistant.llm.openai import OpenAIChat
+            from assistant.llm.openai import openai_like
 
-            return OpenAIChat(settings)
+            return openai_like(settings)
+        case "ollama":
+            from assistant.llm.ollama import ollama
+
+            return ollama(settings)
         case "llamacpp":
             from assistant.llm.llamacpp import LlamaCppChat
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from assistant.errors import AssistantError
@@ -42,24 +42,48 @@ def is_llamaindex_llm(model: object) -> bool:
     return isinstance(model, LLM)
 
 
+Stream = Callable[[Any, Sequence[Message], int], Iterable[Any]]  # (llm, messages, max_tokens)
+
+
+def chat_stream(
+    llm: Any, messages: Sequence[Message], max_tokens: int, /, **kwargs: Any
+) -> Iterable[Any]:
+    """Any LlamaIndex LLM's streamed chat (a completion model gets its own prompt format);
+    `kwargs` go to the model's API, for backends that know what it takes."""
+    from llama_index.core.llms import ChatMessage
+
+    chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
+    return llm.stream_chat(chat, **kwargs)
+
+
 class LlamaIndexChat:
-    def __init__(self, llm: Any) -> None:
+    """`llm` behind this package's LLM interface. The settings' backends pass their own `call`
+    (what to send, with which limits) and `explain` (an exception in words and what to do)."""
+
+    def __init__(
+        self,
+        llm: Any,
+        name: str | None = None,
+        call: Stream = chat_stream,
+        explain: Callable[[Exception], LLMError | None] = lambda e: None,
+        timeout_s: float | None = None,
+    ) -> None:
         self.llm = llm
+        self.timeout_s = timeout_s  # only to say it: the deadline each call gets is the limit
         model = getattr(llm.metadata, "model_name", None) or "unknown"
-        self.name = f"llamaindex:{type(llm).__name__}:{model}"
+        self.name = name or f"llamaindex:{type(llm).__name__}:{model}"
+        self.call = call
+        self.explain = explain
 
     def stream(
         self, messages: Sequence[Message], max_tokens: int, deadline: float
     ) -> Iterator[str]:
-        from llama_index.core.llms import ChatMessage
-
-        chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
         pieces: queue.Queue = queue.Queue()
         stop = threading.Event()
 
         def produce() -> None:
             try:
-                for n, response in enumerate(self.llm.stream_chat(chat)):
+                for n, response in enumerate(self.call(self.llm, messages, max_tokens)):
                     if stop.is_set() or n >= max_tokens:
                         break
                     if response.delta:
@@ -74,15 +98,16 @@ class LlamaIndexChat:
                 try:
                     piece = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
+                    within = f"within {self.timeout_s:g} s" if self.timeout_s else "in time"
                     raise LLMError(
-                        f"the language model ({self.name}) did not finish in time",
+                        f"the language model ({self.name}) did not answer {within}",
                         help="raise ASSISTANT_LLM_TIMEOUT_S or use a faster model",
                     ) from None
                 if piece is _DONE:
                     return
                 if isinstance(piece, Exception):
                     why = " ".join(str(piece).split())[:200]
-                    raise LLMError(
+                    raise self.explain(piece) or LLMError(
                         f"the language model ({self.name}) failed: {type(piece).__name__}: {why}"
                     ) from piece
                 yield piece

@@ -427,3 +427,54 @@ def test_the_openai_backend_streams_over_http(seeded: Assistant, api: str):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Ollama(BaseHTTPRequestHandler):
+    """Ollama's own chat API (/api/chat, JSON lines), streaming a fixed reply."""
+
+    requests: ClassVar[list] = []
+
+    def do_POST(self):
+        import json
+
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _Ollama.requests.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.end_headers()
+        pieces = [*re.findall(r"\S+\s*", _Scripted.reply), ""]
+        for n, piece in enumerate(pieces, 1):
+            line = {
+                "model": body["model"],
+                "created_at": "2026-12-01T00:00:00Z",
+                "message": {"role": "assistant", "content": piece},
+                "done": n == len(pieces),
+            }
+            self.wfile.write((json.dumps(line) + "\n").encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_ollama_backend_streams_over_http(seeded: Assistant):
+    with pytest.raises(AssistantError, match="needs a model"):
+        load_llm(Settings(llm_backend="ollama"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ollama)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        seeded.settings = seeded.settings.model_copy(
+            update={
+                "llm_backend": "ollama",
+                "llm_base_url": f"http://127.0.0.1:{server.server_port}",
+                "llm_model": "llama3.2",
+            }
+        )
+        answer = seeded.ask("how many vehicles were destroyed?")
+        assert answer.mode == "generative" and answer.model == "ollama:llama3.2"
+        assert answer.answer == "The airstrikes destroyed 36 vehicles [1]."
+        path, sent = _Ollama.requests[-1]
+        assert path == "/api/chat" and sent["model"] == "llama3.2" and sent["stream"] is True
+        assert sent["options"]["temperature"] == 0 and sent["messages"][0]["role"] == "system"
+    finally:
+        server.shutdown()
+        server.server_close()
