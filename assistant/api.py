@@ -364,7 +364,7 @@ def create_api(assistant: Assistant) -> FastAPI:
     def delete_article(article_id: str) -> dict:
         """Remove an article and its chunks (404 when unknown)."""
         with _listed_help():
-            uploads.remove(assistant, article_id)
+            assistant.remove(article_id)
         return {"removed": article_id}
 
     @app.patch("/api/articles/{article_id}", tags=["articles"])
@@ -381,7 +381,7 @@ def create_api(assistant: Assistant) -> FastAPI:
         unchanged one changes nothing (404 when the id is unknown or the file is gone)."""
         with _listed_help():
             assistant.article(article_id)
-        r = await gate.run(uploads.reindex, assistant, article_id)
+        r = await gate.run(assistant.reindex, article_id)
         if r.status == "failed":
             raise AssistantError(r.message or "re-index failed", help="fix the file or remove it")
         return {"status": r.status, "article_id": r.article_id, "title": r.title}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -20,6 +19,7 @@ from assistant.answer.question import classify
 from assistant.answer.reader import Reader
 from assistant.answer.verify import Verified, instruction_like, verify
 from assistant.config import Settings, load_settings
+from assistant.conversation import History, clean, condense, conversation, rewritten, user_turns
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError
 from assistant.ingest import chunk_article
@@ -28,7 +28,7 @@ from assistant.ingest.pipeline import ingest as run_ingest
 from assistant.llm import LLM, LLMError, complete, load_llm
 from assistant.llm import prompts as prompt_files
 from assistant.llm.llamaindex import as_llm
-from assistant.retrieve import Filters, Retriever, terms
+from assistant.retrieve import Filters, Retriever
 from assistant.store import Store, date_int
 from assistant.types import Answer, Article, Chunk, Passage
 
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing's own from Python 3.12
 
 log = logging.getLogger(__name__)
-MAX_QUESTION_CHARS = 2000
-_FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|but)\b[\s,]*", re.I)
-_PRONOUN = re.compile(r"\b(it|they|them|he|she|this|that|these|those|there|its|their)\b", re.I)
-
-
-History = Sequence[dict | tuple]  # earlier turns: {"role", "content"} or (question, answer)
 
 
 class AskOptions(TypedDict, total=False):
@@ -162,12 +156,25 @@ class Assistant:
         return self.store.list_articles()
 
     def remove(self, article_id: str) -> None:
-        if not self.store.remove(article_id):
+        """Remove an article, and its kept upload when it came from one (assistant.uploads)."""
+        path = self.article(article_id).path
+        self.store.remove(article_id)
+        if path and Path(path).parent == self.settings.uploads_dir:
+            Path(path).unlink(missing_ok=True)
+
+    def reindex(self, article_id: str) -> FileResult:
+        """Read an article's file again: a changed file replaces the article, an unchanged one
+        changes nothing. Raises `AssistantError` (404) for an unknown id, or when the file is
+        gone."""
+        article = self.article(article_id)
+        path = Path(article.path) if article.path else None
+        if path is None or not path.is_file():
             raise AssistantError(
-                f"no article with id {article_id!r}",
-                help="list them with `assistant index status --json`",
+                f"the file of {article.title!r} is no longer at {article.path}",
+                help="upload it again, or remove the article",
                 status=404,
             )
+        return self.ingest([path]).results[0]
 
     def wipe(self) -> None:
         self.store.wipe()
@@ -247,7 +254,7 @@ class Assistant:
         if unknown:
             raise TypeError(f"ask() got unexpected options: {', '.join(sorted(unknown))}")
         top_k, abstain = options.get("top_k"), options.get("abstain", True)
-        asked = _clean(question)
+        asked = clean(question)
         allowed = Filters.parse(options.get("filters"))
         llm = self._model(options.get("generate"))
         used: list[dict] = []
@@ -340,7 +347,7 @@ class Assistant:
         """The passages a question's answer is sought in, best first (`filters` as `ask`):
         chunks of whole sentences, verbatim at their offsets (`chunk.text ==
         article.text[chunk.start:chunk.end]`), less any sentence planted to steer an assistant."""
-        return self._search(_clean(query), top_k, Filters.parse(filters))[1]
+        return self._search(clean(query), top_k, Filters.parse(filters))[1]
 
     def _search(
         self, query: str, top_k: int | None, allowed: Filters | None
@@ -417,23 +424,23 @@ class Assistant:
         yield "answer", found
 
     def _condense(
-        self, asked: str, history: Sequence[dict | tuple], llm: LLM | None, used: list[dict]
+        self, asked: str, history: History, llm: LLM | None, used: list[dict]
     ) -> tuple[str, str | None, LLM | None]:
         """The question made to stand alone: by the model when there is one (prompts/
         condense.md), else, or when its rewrite is unusable, by the rule in `condense`.
         A model that fails here is not asked again for this question."""
         rule = condense(asked, history)
-        if llm is None or not _turns(history):
+        if llm is None or not user_turns(history):
             return rule, None, llm
         prompt = prompt_files.load("condense")
-        messages = self._messages(prompt, history=_conversation(history), question=asked)
+        messages = self._messages(prompt, history=conversation(history), question=asked)
         try:
             text = complete(llm, messages, 64, self.settings.llm_timeout_s)
         except Exception as e:
             why = e.message if isinstance(e, LLMError) else _failed(e)
             return rule, f"{why}; {_FALLBACK}", None
         used.append(prompt.ref)
-        return _rewritten(text, asked, history, rule) or rule, None, llm
+        return rewritten(text, asked, history, rule) or rule, None, llm
 
     def _texts(self, article_ids: Iterable[str]) -> dict[str, str]:
         """The stored texts of these articles, which citations are checked against."""
@@ -458,25 +465,7 @@ NOTHING_INDEXED = (
 )
 
 
-def _clean(question: str) -> str:
-    if not isinstance(question, str):
-        raise AssistantError("the question must be text")
-    # lone surrogates ("\ud800" is valid JSON) break the tokenizer
-    question = question.encode("utf-8", "replace").decode("utf-8")
-    q = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question)
-    q = " ".join(q.split())
-    if not q:
-        raise AssistantError("the question is empty", help="type a question about the articles")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise AssistantError(
-            f"the question is too long ({len(q):,} characters)",
-            help=f"ask in at most {MAX_QUESTION_CHARS:,} characters",
-        )
-    return q
-
-
 _FALLBACK = "this is the answer found without the model"
-_MARKERS = re.compile(r"\s*\[\d+(?:\]\s*\[\d+)*\]")
 
 
 def without_instructions(passages: Sequence[Passage]) -> list[Passage]:
@@ -521,91 +510,3 @@ def _failed(e: Exception) -> str:
     """A model backend's unexpected error, logged in full and told in one line."""
     log.warning("language model failed", exc_info=e)
     return f"the language model failed ({type(e).__name__}: {' '.join(str(e).split())[:200]})"
-
-
-def _conversation(history: Sequence[dict | tuple], turns: int = 6, chars: int = 400) -> str:
-    """The last turns as 'user: ...' / 'assistant: ...' lines, markers and quotes left out."""
-    lines = []
-    for turn in history:
-        if isinstance(turn, dict):
-            role, content = turn.get("role"), turn.get("content")
-            pairs = [(role, content)]
-        elif isinstance(turn, (tuple, list)):
-            pairs = list(zip(("user", "assistant"), turn))
-        else:
-            continue
-        for role, content in pairs:
-            if role in ("user", "assistant") and isinstance(content, str) and content.strip():
-                text = _MARKERS.sub("", content.split("\n\n")[0])
-                lines.append(f"{role}: {' '.join(text.split())[:chars]}")
-    return "\n".join(lines[-turns:])
-
-
-_PREFIX = re.compile(r"^(?:stand-?alone question|rewritten question|question)\s*:\s*", re.I)
-_QUESTION_START = re.compile(
-    r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|has|have|"
-    r"had|can|could|will|would|should|in|on|at|according)\b",
-    re.I,
-)
-
-
-def _rewritten(text: str, asked: str, history: Sequence[dict | tuple], rule: str) -> str | None:
-    """The model's rewrite if it is one plausible question about the conversation, else None
-    (a small model may answer instead, ramble, echo the prompt or the follow-up itself)."""
-    line = next((x.strip() for x in text.strip().splitlines() if x.strip()), "")
-    line = _PREFIX.sub("", line).strip(" *\"'“”`")
-    if not (3 <= len(line) <= MAX_QUESTION_CHARS // 4) or "[" in line or "<" in line:
-        return None
-    if not (line.endswith("?") or _QUESTION_START.match(line)):
-        return None
-    known = set(terms(asked)) | {t for turn in _turns(history) for t in terms(turn)}
-    if not set(terms(line)) & known:
-        return None
-    if rule != asked and set(terms(line)) <= set(terms(asked)):
-        return None  # a follow-up by the rule's reckoning, and the model added nothing to it
-    return _clean(line)
-
-
-def _turns(history: Sequence[dict | tuple]) -> list[str]:
-    """The user's earlier questions, oldest first."""
-    out = []
-    for turn in history:
-        if isinstance(turn, dict):
-            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
-                out.append(turn["content"])
-        elif isinstance(turn, (tuple, list)) and turn and isinstance(turn[0], str):
-            out.append(turn[0])
-    return out
-
-
-# words that say nothing of their own in a follow-up (beyond the stopwords `terms` drops)
-_GENERIC = frozenset(["happen", "say", "said", "mean", "go", "come"])
-_ENTITY = re.compile(r"\b(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*|\d[\d,.:/-]*\w*)")
-_ASKING = re.compile(
-    r"^\s*(?:(?:how\s+(?:many|much|long|far|often|old)|who(?:m|se)?|what|which|when|where|why"
-    r"|how)\b\s*)?(?:(?:is|are|was|were|did|does|do|has|have|had)\b\s*)?",
-    re.IGNORECASE,
-)
-
-
-def condense(question: str, history: Sequence[dict | tuple]) -> str:
-    """Make a follow-up stand alone without a model: 'and on May 25?' after 'how many vehicles
-    were destroyed?' becomes 'how many vehicles were destroyed on May 25?'."""
-    previous = _turns(history)
-    if not previous:
-        return question
-    words = question.split()
-    follow_up = _FOLLOW_UP.match(question)
-    if not follow_up and not (len(words) <= 6 and _PRONOUN.search(question)):
-        return question
-    last = condense(previous[-1], [{"role": "user", "content": t} for t in previous[:-1]])
-    if follow_up:
-        rest = question[follow_up.end() :].strip().rstrip("?")
-        return f"{last.rstrip(' ?')} {rest}?" if rest else last
-    # Carried over: the earlier question's names and numbers; its other words too only when
-    # the follow-up says nothing of its own ('where did it happen?'). Never its asking words:
-    # the follow-up's own kind of question ('who ...') must not be overruled ('how many ...').
-    topic = _ASKING.sub("", last.rstrip(" ?"), count=1).strip()
-    own = [t for t in terms(question) if t not in _GENERIC]
-    carried = topic if not own else " ".join(_ENTITY.findall(topic))
-    return f"{question.rstrip(' ?')} ({carried})?" if carried else question

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         4096, ge=512, le=131_072, description="llamacpp, ollama: context window to allocate."
     )
 
+    @property
+    def uploads_dir(self) -> Path:
+        """Where uploaded files are kept (assistant.uploads): `<index dir>/uploads`."""
+        return (self.index_dir / "uploads").resolve()
+
     @field_validator("collection")
     @classmethod
     def _collection_name(cls, v: str) -> str:

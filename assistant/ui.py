@@ -280,7 +280,7 @@ def build(assistant: Assistant) -> gr.Blocks:
         if not article_id:
             return "Choose an article to re-index."
         try:
-            return result_line(uploads.reindex(assistant, article_id))
+            return result_line(assistant.reindex(article_id))
         except AssistantError as e:
             return error_text(e)
 
@@ -289,7 +289,7 @@ def build(assistant: Assistant) -> gr.Blocks:
             return "Choose an article to remove.", gr.skip()
         try:
             title = assistant.article(article_id).title
-            uploads.remove(assistant, article_id)
+            assistant.remove(article_id)
         except AssistantError as e:
             return error_text(e), gr.skip()
         return f"Removed **{html.escape(title)}**.", PANEL_EMPTY

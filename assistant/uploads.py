@@ -2,7 +2,8 @@
 
 An upload is ingested from that stable path, so uploading an edited file of the same name
 replaces the article it gave before (instead of adding a second one), and "re-index" can read
-any article's file again. A failed upload never replaces a good earlier file of the same name.
+any article's file again (`Assistant.reindex`); `Assistant.remove` deletes an article's kept
+file with it. A failed upload never replaces a good earlier file of the same name.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.chat import Assistant
-from assistant.errors import AssistantError
 from assistant.ingest.pipeline import FileResult, IngestReport
 
 _lock = threading.Lock()  # one batch of uploads at a time moves files in this process
 
 
 def folder(assistant: Assistant) -> Path:
-    return (assistant.settings.index_dir / "uploads").resolve()
+    return assistant.settings.uploads_dir
 
 
 def ingest_uploads(
@@ -90,25 +90,3 @@ def _restore(target: Path, backup: Path | None) -> None:
         os.replace(backup, target)
     else:
         target.unlink(missing_ok=True)
-
-
-def reindex(assistant: Assistant, article_id: str) -> FileResult:
-    """Read an article's file again: a changed file replaces the article, an unchanged one
-    changes nothing. Raises `AssistantError` (404) for an unknown id, or when the file is gone."""
-    article = assistant.article(article_id)
-    path = Path(article.path) if article.path else None
-    if path is None or not path.is_file():
-        raise AssistantError(
-            f"the file of {article.title!r} is no longer at {article.path}",
-            help="upload it again, or remove the article",
-            status=404,
-        )
-    return assistant.ingest([path]).results[0]
-
-
-def remove(assistant: Assistant, article_id: str) -> None:
-    """Remove an article, and its kept upload when it came from one."""
-    path = assistant.article(article_id).path
-    assistant.remove(article_id)
-    if path and Path(path).parent == folder(assistant):
-        Path(path).unlink(missing_ok=True)

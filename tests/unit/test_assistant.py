@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, AssistantError, Settings
-from assistant.chat import condense
+from assistant.conversation import condense
 from tests.conftest import SEEDS, FakeEmbedder
 
 SEED = SEEDS / "russian-airstrikes-daesh-convoy-raqqah.md"

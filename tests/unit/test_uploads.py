@@ -40,7 +40,7 @@ def test_an_edited_reupload_replaces_its_article(fake_assistant: Assistant, tmp_
     assert str(uploads.folder(fake_assistant)) not in bad.results[0].message
     assert "closed the bridge" in kept.read_text()
     assert [p.name for p in uploads.folder(fake_assistant).iterdir()] == ["story.md"]
-    assert uploads.reindex(fake_assistant, second.results[0].article_id).status == "unchanged"
+    assert fake_assistant.reindex(second.results[0].article_id).status == "unchanged"
 
 
 def test_reindex_reads_the_file_again_and_says_when_it_is_gone(
@@ -49,15 +49,15 @@ def test_reindex_reads_the_file_again_and_says_when_it_is_gone(
     path = story(tmp_path, "The mayor opened the bridge.")
     old = fake_assistant.ingest([path]).results[0].article_id
     path.write_text("---\ntitle: Bridge\n---\nThe mayor opened two bridges.\n")
-    r = uploads.reindex(fake_assistant, old)
+    r = fake_assistant.reindex(old)
     assert r.status == "replaced" and r.article_id != old
     assert [a["id"] for a in fake_assistant.articles()] == [r.article_id]
     path.unlink()
     with pytest.raises(AssistantError, match="no longer at") as e:
-        uploads.reindex(fake_assistant, r.article_id)
+        fake_assistant.reindex(r.article_id)
     assert e.value.status == 404
     with pytest.raises(AssistantError) as e:
-        uploads.reindex(fake_assistant, "no-such-id")
+        fake_assistant.reindex("no-such-id")
     assert e.value.status == 404
 
 
@@ -70,6 +70,6 @@ def test_remove_deletes_the_kept_upload_and_a_name_twice_keeps_the_later(
     assert [r.status for r in report.results] == ["failed", "added"]
     assert "same name" in report.results[0].message
     assert "tunnel" in (uploads.folder(fake_assistant) / "story.md").read_text()
-    uploads.remove(fake_assistant, report.results[1].article_id)
+    fake_assistant.remove(report.results[1].article_id)
     assert fake_assistant.articles() == []
     assert list(uploads.folder(fake_assistant).iterdir()) == []
