@@ -258,14 +258,17 @@ class Assistant:
         allowed = Filters.parse(options.get("filters"))
         llm = self._model(options.get("generate"))
         used: list[dict] = []
+        # 1 condense (conversation.py): a follow-up made to stand alone
         standalone, notice, llm = self._condense(asked, history or [], llm, used)
         q = classify(standalone)
+        # 2 retrieve (retrieve.py): dense + BM25 passages, planted instructions left out
         qvec, passages = self._search(standalone, top_k, allowed)
         if not passages and not self.store.articles_col.count():
             empty = Answer(asked, NOTHING_INDEXED, None, True, [])
             yield "delta", empty.answer
             yield "answer", empty
             return
+        # 3 read (answer/extractive.py): every sentence scored, the answer and its support
         cands = candidates(passages)
         vectors = self.sentence_vectors(cands)
         draft = extract(
@@ -278,6 +281,7 @@ class Assistant:
             self.reader,
             self.settings.reader_candidates,
         )
+        # 4 cite (answer/cite.py): quotes numbered, each checked against the stored text
         found = cite.extractive(
             asked, draft, abstain, self._texts(cite.articles_of(p.cand for p in draft.parts))
         )
@@ -301,6 +305,7 @@ class Assistant:
             yield "delta", found.answer
             yield "answer", found
             return
+        # 5 generate (llm/): a model phrases the answer from the passages, streamed as a draft
         prompt = prompt_files.load("answer")
         used.append(prompt.ref)
         messages = self._messages(prompt, passages=passage_block(given), question=standalone)
@@ -317,6 +322,7 @@ class Assistant:
             why = e.message if isinstance(e, LLMError) else _failed(e)
             yield from self._fall_back(found, llm, used, f"{why}; {_FALLBACK}", None)
             return
+        # 6 verify (answer/verify.py), then cite: only what the quotes support is kept
         sources = {n: candidates([p]) for n, p in enumerate(given, 1)}
         by_key = {(c.passage.chunk.article_id, c.start): v for c, v in zip(cands, vectors)}
         known = {
@@ -324,7 +330,7 @@ class Assistant:
             for n, sentences in sources.items()
         }
         verified = verify("".join(pieces), sources, self.embedder.embed, known)
-        texts = self._texts(cite.articles_of(q for c in verified.kept for q in c.quotes))
+        texts = self._texts(cite.articles_of(s for c in verified.kept for s in c.quotes))
         answer = cite.generative(asked, verified, draft, texts)
         if answer is None:
             why = (
