@@ -14,7 +14,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.config import REPO_ROOT
+from assistant.testing import free_port, stop, wait_http
 from benchmarks import corpus
 from benchmarks.questions import QUESTIONS
 from benchmarks.seed import SEED_QUESTIONS
@@ -268,33 +268,11 @@ def _tail(log: Path, n: int = 8) -> str:
     return " | ".join(lines[-n:])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StepFailed(f"{proc.args[:3]} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise StepFailed(f"{url} not ready after {timeout} s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        wait_http(url, proc, timeout)
+    except (RuntimeError, TimeoutError) as e:
+        raise StepFailed(str(e)) from e
 
 
 def _assistant_cmd() -> list[str]:
@@ -323,7 +301,7 @@ def _cold_start(index: Path, question: str, d: Path) -> dict:
         return time.perf_counter() - t, proc.stderr
 
     ask_s, _ = ask("assistant ask")
-    port = _free_port()
+    port = free_port()
     t = time.perf_counter()
     with (d / "serve.log").open("w") as log:
         server = subprocess.Popen(
@@ -349,7 +327,7 @@ def _cold_start(index: Path, question: str, d: Path) -> dict:
             if "through the assistant server" not in said:
                 raise StepFailed(f"assistant ask beside the server did not use it: {said}")
         finally:
-            _stop(server)
+            stop(server)
     return {
         "ask_process_s": round(ask_s, 2),
         "serve_healthz_s": round(ready_s, 2),
@@ -363,7 +341,7 @@ def _server_queries(index: Path, query: dict, d: Path) -> dict:
     chroma = BIN / "chroma"
     if not chroma.exists():
         chroma = Path(shutil.which("chroma") or "chroma")
-    port = _free_port()
+    port = free_port()
     with (d / "chroma.log").open("w") as log:
         server = subprocess.Popen(
             [str(chroma), "run", "--path", str(index), "--host", "127.0.0.1", "--port", str(port)],
@@ -380,7 +358,7 @@ def _server_queries(index: Path, query: dict, d: Path) -> dict:
             result["server_rss_mb"] = _rss_of(server.pid)
             return result
         finally:
-            _stop(server)
+            stop(server)
 
 
 def _rss_of(pid: int) -> float | None:

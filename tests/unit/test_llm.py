@@ -3,6 +3,7 @@ time limits, prompt files and backend settings."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import sys
@@ -299,6 +300,19 @@ class _Slow(BaseHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """A real HTTP server on a free port, answering with `handler`, for the with-block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -306,10 +320,7 @@ def _free_port() -> int:
 
 
 def test_a_slow_endpoint_gives_the_extractive_answer_in_time(seeded: Assistant):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(_Slow) as server:
         seeded.settings = seeded.settings.model_copy(
             update={
                 "llm_backend": "openai",
@@ -322,9 +333,6 @@ def test_a_slow_endpoint_gives_the_extractive_answer_in_time(seeded: Assistant):
         assert time.monotonic() - start < 4
         assert answer.mode == "extractive" and "36 vehicles" in answer.answer
         assert "did not answer within 1 s" in answer.notice
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_an_absent_endpoint_gives_the_extractive_answer(seeded: Assistant):
@@ -399,9 +407,7 @@ class _Scripted(BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("api", ["chat", "completion"])
 def test_the_openai_backend_streams_over_http(seeded: Assistant, api: str):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(_Scripted) as server:
         seeded.settings = seeded.settings.model_copy(
             update={
                 "llm_backend": "openai",
@@ -424,9 +430,6 @@ def test_the_openai_backend_streams_over_http(seeded: Assistant, api: str):
             assert sent["prompt"].endswith("Answer:") and "\nQuestion:" in sent["stop"]
         else:
             assert [m["role"] for m in sent["messages"]] == ["system", "user"]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _Ollama(BaseHTTPRequestHandler):
@@ -459,9 +462,7 @@ class _Ollama(BaseHTTPRequestHandler):
 def test_the_ollama_backend_streams_over_http(seeded: Assistant):
     with pytest.raises(AssistantError, match="needs a model"):
         load_llm(Settings(llm_backend="ollama"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ollama)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(_Ollama) as server:
         seeded.settings = seeded.settings.model_copy(
             update={
                 "llm_backend": "ollama",
@@ -475,6 +476,3 @@ def test_the_ollama_backend_streams_over_http(seeded: Assistant):
         path, sent = _Ollama.requests[-1]
         assert path == "/api/chat" and sent["model"] == "llama3.2" and sent["stream"] is True
         assert sent["options"]["temperature"] == 0 and sent["messages"][0]["role"] == "system"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -5,18 +5,9 @@ from __future__ import annotations
 import re
 
 from assistant import Assistant
-from assistant.types import Answer, Article, Citation
 from assistant.ui import build, render_article
 from tests.conftest import SEEDS
-
-TEXT = "First sentence. The <b>cited</b> one & more. Last one."
-START = TEXT.index("The")
-END = TEXT.index("more.") + len("more.")
-ARTICLE = Article("a1b2", "Title <i>x</i>", TEXT, "Src & Co", "2020-01-02")
-CITATION = Citation(
-    1, "a1b2", ARTICLE.title, ARTICLE.source, "2020-01-02", TEXT[START:END], START, END
-)
-ANSWER = Answer("what?", "The cited one [1].", "cited", False, [CITATION])
+from tests.unit.test_render import ARTICLE, END, START
 
 
 def test_the_panel_marks_the_cited_span_and_escapes_the_rest():
