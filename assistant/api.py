@@ -37,7 +37,7 @@ from assistant.chat import AskOptions, Assistant
 from assistant.errors import AssistantError
 from assistant.ingest.load import SUPPORTED
 from assistant.ingest.pipeline import article_meta
-from assistant.types import Answer, Article
+from assistant.types import Answer, Article, Citation
 
 MODEL = "news-assistant"  # the model name /v1 reports
 MAX_UPLOAD_FILES = 32
@@ -109,40 +109,16 @@ class ChatCompletionRequest(BaseModel):
     filters: FiltersIn | None = Field(None, description="Extension: as in /api/ask.")
 
 
-class ContextOut(BaseModel):
-    """The sentence before a quote, verbatim at its offsets, when the answer draws on it."""
-
-    text: str
-    start: int
-    end: int
-
-
-class CitationOut(BaseModel):
-    """A verbatim quote: `GET /api/articles/{article_id}` text[start:end] == quote."""
-
-    model_config = ConfigDict(extra="allow")
-    n: int
-    article_id: str
-    title: str
-    source: str | None
-    published: str | None = Field(description="YYYY-MM-DD")
-    quote: str
-    start: int
-    end: int
-    context: ContextOut | None = Field(
-        None, description="the sentence before the quote, when the answer draws on it too"
-    )
-
-
 class AnswerOut(BaseModel):
-    """The answer contract (README): the answer with [n] markers and the quotes they cite."""
+    """The answer contract (README, `Answer.to_dict()`): the answer with [n] markers and the
+    quotes they cite; each quote is `GET /api/articles/{article_id}` text[start:end]."""
 
     model_config = ConfigDict(extra="allow")
     question: str
     answer: str
     short_answer: str | None
     abstained: bool
-    citations: list[CitationOut]
+    citations: list[Citation]  # the dataclass itself: its schema is the contract's
 
 
 # -- the gate ---------------------------------------------------------------------------------
