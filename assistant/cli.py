@@ -76,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(run=_chat)
 
-    c = sub.add_parser("serve", help="the web page (and HTTP API); indexes the seed articles when empty")
+    c = sub.add_parser(
+        "serve", help="the web page (and HTTP API); indexes the seed articles when empty"
+    )
     c.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     c.add_argument("--port", type=int, default=None, help="port (default 7860)")
     c.set_defaults(run=_serve)

@@ -226,7 +226,7 @@ def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | No
             found, sentence, qterms
         )
     if q.kind == "where":
-        found = [p for p in spans.places(sentence, qterms) if spans.located(sentence, p)]
+        found = [p for p in spans.places(sentence, qterms) if spans.located(p)]
         return spans.nearest(found, sentence, qterms), spans.clearly_nearest(
             found, sentence, qterms
         )

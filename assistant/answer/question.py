@@ -154,9 +154,6 @@ def _object_verb(text: str) -> str | None:
     return stem(verb)
 
 
-_ANCHOR = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'-]*|\d[\d,.]*)")
-
-
 _AUX = {
     "were",
     "was",

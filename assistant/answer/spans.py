@@ -6,20 +6,22 @@ import re
 from dataclasses import dataclass
 
 from assistant.retrieve import stem, terms
+from assistant.text import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, SCALE_WORDS, WEEKDAYS
 
-_MONTHS = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+# as written in prose: "June", "Jun.", "Sept", "Monday"
+_MONTH_WORDS = [m.capitalize() for m in MONTHS] + [
+    rf"{a.capitalize()}\.?" for a in MONTH_ABBREVIATIONS
+]
+_MONTHS = "(?:" + "|".join(_MONTH_WORDS) + ")"
+_WEEKDAYS = "(?:" + "|".join(d.capitalize() for d in WEEKDAYS) + ")"
+# "eight" (not "zero": it counts nothing) and round amounts
+_NUMBER_WORDS = "|".join(w for w, n in NUMBER_WORDS.items() if n) + (
+    "|a hundred|hundreds|a thousand|thousands|a dozen|dozens|millions|billions"
 )
-_WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    r"a hundred|hundreds|a thousand|thousands|a dozen|dozens|millions|billions"
-)
+_SCALE = "|".join(SCALE_WORDS)
 _NUMBER = (
     rf"(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:{_NUMBER_WORDS}))"
-    r"(?:\s?(?:million|billion|trillion|thousand|hundred|bn|m|k)\b)?(?:\s?(?:%|per ?cent|percent))?"
+    rf"(?:\s?(?:{_SCALE}|bn|m|k)\b)?(?:\s?(?:%|per ?cent|percent))?"
 )
 _UNIT_STOP = {
     "and",
@@ -195,7 +197,7 @@ def places(sentence: str, question_terms: set[str]) -> list[Span]:
     ]
 
 
-def located(sentence: str, place: Span) -> bool:
+def located(place: Span) -> bool:
     """The place follows a word of location ('in', 'at', 'near', 'towards', ...), not 'to'/'from'."""
     return place.text.split()[0].lower() in _LOCATED
 
@@ -224,10 +226,6 @@ def attributions(sentence: str) -> list[Span]:
                 continue
             out.append(Span(src, m.start("src"), m.start("src") + len(src)))
     return out
-
-
-def stems(text: str) -> set[str]:
-    return {stem(w) for w in re.findall(r"\w+", text.lower())}
 
 
 # -- phrases around the question's own words ----------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.retrieve import STOPWORDS, stem, terms
+from assistant.text import ANSWER_ABBREVIATIONS, NUMBER_WORDS, SCALE_WORDS
 
 # A sentence is supported when its facts all occur in its quotes and either its meaning is close
 # (cosine >= MIN_SIMILARITY) or it is made of the quotes' words (>= MIN_OVERLAP of its content
@@ -32,44 +33,15 @@ _MARKER = re.compile(
     r"\[\s*(?:(?:passages?|sources?|p)\s*)?(\d{1,3}(?:\s*(?:[,;]|and|-|–)\s*\d{1,3})*)\s*\]", re.I
 )
 _BROKEN_MARKER = re.compile(r"\[\s*(?:passages?|sources?)?\s*\d{0,3}\s*(?:\]|$)|【\d*】?", re.I)
+# initials ("U.S.") or a word of ANSWER_ABBREVIATIONS, capitalised ("Mr.", "Jan.") but "vs."
+_ABBREVIATION_WORDS = sorted(w if w == "vs" else w.capitalize() for w in ANSWER_ABBREVIATIONS)
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Capt|Maj|Rep|Sen|Gov|Prof|No|vs|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Ltd|Co|Corp)\.)$"
+    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:" + "|".join(_ABBREVIATION_WORDS) + r")\.)$"
 )
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)]?\s+|\n+")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])|\d+(?=(?:st|nd|rd|th)\b)")
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-} | {
-    w: str(10 * i)
-    for i, w in enumerate(["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 3)
-}
-_SCALE = {"hundred", "thousand", "million", "billion", "trillion", "dozen", "percent", "%"}
+_NUMBER_WORDS = {w: str(n) for w, n in NUMBER_WORDS.items()}
+_SCALE = {*SCALE_WORDS, "dozen", "percent", "%"}
 _NAME = re.compile(r"\b[A-Z][\w'’-]*")
 _LINK = re.compile(
     r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|info|xyz|ru|ly|co|biz|top)\b"

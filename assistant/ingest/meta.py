@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from assistant.text import MONTH_ABBREVIATIONS, MONTHS, WEEKDAYS, month_number
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FIELD = re.compile(r"([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*)")
 _KEYS = {
@@ -20,11 +22,8 @@ _KEYS = {
     "url": "url",
 }
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+_MONTH = "(" + "|".join([*MONTHS, *MONTH_ABBREVIATIONS]) + ")"  # matched in any case
+_WEEKDAY = "(?:" + "|".join(d[:3] for d in WEEKDAYS) + ")[a-z]*"  # "Thu", "Thursday"
 _ORD = r"(?:st|nd|rd|th)?"
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _MONTH_FIRST = re.compile(rf"\b{_MONTH}\.?\s+(\d{{1,2}}){_ORD},?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
@@ -35,7 +34,8 @@ _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?!\d)")
 
 # Words that may sit next to a date on a dateline without making it a sentence.
 _DATELINE_FILLER = re.compile(
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?"
+    rf"\b{_WEEKDAY}\.?"
+    r"|\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?"
     r"|\b\d{1,2}\s*[ap]\.?m\.?|\b(?:published|updated|posted|last|on|at|am|pm|gmt|utc|bst|"
     r"cet|cest|est|edt|pst|pdt|et|pt)\b",
     re.IGNORECASE,
@@ -110,9 +110,9 @@ def _to_iso(groups: tuple[str, ...], order: str) -> str | None:
     if order == "ymd":
         return _valid(int(a), int(b), int(c))
     if order == "mdy":
-        return _valid(int(c), _MONTHS.index(a[:3].lower()) + 1, int(b))
+        return _valid(int(c), month_number(a), int(b))
     if order == "dmy":
-        return _valid(int(c), _MONTHS.index(b[:3].lower()) + 1, int(a))
+        return _valid(int(c), month_number(b), int(a))
     first, second, year = int(a), int(b), int(c)
     if first == second or second > 12:
         return _valid(year, first, second)

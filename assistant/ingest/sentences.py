@@ -8,68 +8,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text import ABBREVIATIONS
 from assistant.types import Sentence
-
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "sr",
-    "jr",
-    "st",
-    "gen",
-    "col",
-    "lt",
-    "sgt",
-    "capt",
-    "cmdr",
-    "gov",
-    "sen",
-    "rep",
-    "rev",
-    "hon",
-    "pres",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "no",
-    "nos",
-    "vs",
-    "etc",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "e.g",
-    "i.e",
-    "approx",
-    "mt",
-    "ft",
-    "fig",
-    "vol",
-    "est",
-    "dept",
-    "univ",
-    "u.s",
-    "u.k",
-    "u.n",
-    "a.m",
-    "p.m",
-    "op",
-    "cf",
-    "al",
-}
 
 # Candidate ends: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
@@ -128,7 +68,7 @@ def _is_boundary(text: str, punct: int, stop: int, line_end: int) -> bool:
     if text[punct] != ".":
         return True
     word = re.search(r"[\w.]*$", text[max(0, punct - 20) : punct]).group(0).lower()
-    if word in _ABBREVIATIONS or word.rstrip(".") in _ABBREVIATIONS:
+    if word in ABBREVIATIONS or word.rstrip(".") in ABBREVIATIONS:
         return False
     if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
         return False
