@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.errors import AssistantError
-from assistant.retrieve import terms
+from assistant.text import terms
 
 History = Sequence[dict | tuple]  # earlier turns: {"role", "content"} or (question, answer)
 MAX_QUESTION_CHARS = 2000

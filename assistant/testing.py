@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.text import terms
+
 
 class FakeEmbedder:
     """Hashed bag of stemmed words and word pairs: deterministic, fast, and texts that share
@@ -27,8 +29,6 @@ class FakeEmbedder:
         return [len(re.findall(r"\w+|[^\w\s]", t)) for t in texts]
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        from assistant.retrieve import terms  # here: the process helpers need none of it
-
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             words = terms(text)

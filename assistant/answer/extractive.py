@@ -14,7 +14,7 @@ import numpy as np
 from assistant.answer import spans
 from assistant.answer.question import Question
 from assistant.answer.reader import Item, Reader, Reading
-from assistant.retrieve import terms
+from assistant.text import terms
 from assistant.types import Passage
 
 ABSTAIN = "I could not find this in the articles."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.retrieve import STOPWORDS, stem, terms
+from assistant.text import STOPWORDS, stem, terms
 
 _ATTRIBUTION_VERBS = (
     r"said|say|says|claim|claimed|claims|warn|warned|warns|state|stated|states|report|reported|"

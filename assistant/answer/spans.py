@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.retrieve import stem, terms
-from assistant.text import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, SCALE_WORDS, WEEKDAYS
+from assistant.text import (
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NUMBER_WORDS,
+    SCALE_WORDS,
+    WEEKDAYS,
+    stem,
+    terms,
+)
 
 # as written in prose: "June", "Jun.", "Sept", "Monday"
 _MONTH_WORDS = [m.capitalize() for m in MONTHS] + [

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.retrieve import STOPWORDS, stem, terms
-from assistant.text import ANSWER_ABBREVIATIONS, NUMBER_WORDS, SCALE_WORDS
+from assistant.text import ANSWER_ABBREVIATIONS, NUMBER_WORDS, SCALE_WORDS, STOPWORDS, stem, terms
 
 # A sentence is supported when its facts all occur in its quotes and either its meaning is close
 # (cosine >= MIN_SIMILARITY) or it is made of the quotes' words (>= MIN_OVERLAP of its content

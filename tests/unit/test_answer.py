@@ -8,7 +8,7 @@ from assistant.answer import spans
 from assistant.answer.extractive import _reader_short, _short, acronyms
 from assistant.answer.question import classify
 from assistant.answer.reader import Reading
-from assistant.retrieve import terms
+from assistant.text import terms
 
 SEED_COUNTS = (
     "The airstrikes also destroyed 36 vehicles, eight fuel trucks, and 17 pickups carrying "

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from assistant.retrieve import rrf, stem, terms
+from assistant.retrieve import rrf
+from assistant.text import stem, terms
 
 
 def test_rrf_rewards_agreement_between_rankings():
