@@ -82,15 +82,22 @@ class LlamaIndexChat:
         stop = threading.Event()
 
         def produce() -> None:
+            responses = self.call(self.llm, messages, max_tokens)
             try:
-                for n, response in enumerate(self.call(self.llm, messages, max_tokens)):
+                said = ""
+                for n, response in enumerate(responses):
                     if stop.is_set() or n >= max_tokens:
                         break
-                    if response.delta:
-                        pieces.put(response.delta)
+                    piece, said = _new_text(response, said)
+                    if piece:
+                        pieces.put(piece)
                 pieces.put(_DONE)
             except Exception as e:  # handed to the reader, which raises it as an LLMError
                 pieces.put(e)
+            finally:  # a backend's own generator closes its connection here
+                close = getattr(responses, "close", None)
+                if close is not None:
+                    close()
 
         threading.Thread(target=produce, name="llamaindex-llm", daemon=True).start()
         try:
@@ -98,18 +105,42 @@ class LlamaIndexChat:
                 try:
                     piece = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
-                    within = f"within {self.timeout_s:g} s" if self.timeout_s else "in time"
-                    raise LLMError(
-                        f"the language model ({self.name}) did not answer {within}",
-                        help="raise ASSISTANT_LLM_TIMEOUT_S or use a faster model",
-                    ) from None
+                    piece = TimeoutError()
+                if time.monotonic() > deadline:  # also when pieces come faster than read
+                    piece = TimeoutError()
                 if piece is _DONE:
                     return
                 if isinstance(piece, Exception):
-                    why = " ".join(str(piece).split())[:200]
-                    raise self.explain(piece) or LLMError(
-                        f"the language model ({self.name}) failed: {type(piece).__name__}: {why}"
-                    ) from piece
+                    raise self._error(piece) from (
+                        None if isinstance(piece, TimeoutError) else piece
+                    )
                 yield piece
         finally:
             stop.set()  # the worker stops at its next piece once nobody reads
+
+    def _error(self, e: Exception) -> LLMError:
+        """`e` in words: the backend's own wording when it has one."""
+        explained = self.explain(e)
+        if explained is not None:
+            return explained
+        if isinstance(e, TimeoutError):
+            within = f"within {self.timeout_s:g} s" if self.timeout_s else "in time"
+            return LLMError(
+                f"the language model ({self.name}) did not answer {within}",
+                help="raise ASSISTANT_LLM_TIMEOUT_S or use a faster model",
+            )
+        why = " ".join(str(e).split())
+        why = why if len(why) <= 200 else why[:199] + "\u2026"
+        return LLMError(f"the language model ({self.name}) failed: {type(e).__name__}: {why}")
+
+
+def _new_text(response: Any, said: str) -> tuple[str, str]:
+    """The text a streamed response adds, and all said so far. LlamaIndex's `delta` is
+    optional: a model that fills only the running text (`.text`, or `.message.content`) gives
+    its new part."""
+    if response.delta is not None:
+        return response.delta, said + response.delta
+    message = getattr(response, "message", None)
+    text = getattr(response, "text", None) or (message.content if message is not None else "")
+    text = text or ""
+    return (text[len(said) :], text) if text.startswith(said) else (text, said + text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.llm import missing
+from assistant.llm import LLMError, missing
 from assistant.llm.llamaindex import LlamaIndexChat
 
 
@@ -16,6 +16,8 @@ def ollama(settings: Settings) -> LlamaIndexChat:
             "ASSISTANT_LLM_BASE_URL if Ollama is not at http://localhost:11434",
         )
     try:
+        import httpx
+        import ollama as ollama_errors
         from llama_index.llms.ollama import Ollama
     except ImportError as e:
         raise missing("llama-index-llms-ollama", "ollama") from e
@@ -25,5 +27,21 @@ def ollama(settings: Settings) -> LlamaIndexChat:
         temperature=0,
         request_timeout=settings.llm_timeout_s,
         context_window=settings.llm_context_tokens,
+        additional_kwargs={"num_predict": settings.llm_max_tokens},
     )
+    where = llm.base_url
+
+    def explain(e: Exception) -> LLMError | None:
+        if isinstance(e, httpx.ConnectError):
+            return LLMError(
+                f"cannot reach Ollama at {where}",
+                help="start it (`ollama serve`) or fix ASSISTANT_LLM_BASE_URL",
+            )
+        if isinstance(e, ollama_errors.ResponseError):
+            return LLMError(
+                f"Ollama at {where} answered {e.status_code}: {' '.join(str(e.error).split())[:200]}",
+                help=f"check ASSISTANT_LLM_MODEL (`ollama pull {settings.llm_model}`)",
+            )
+        return None
+
     return LlamaIndexChat(llm, f"ollama:{settings.llm_model}", timeout_s=settings.llm_timeout_s)

@@ -28,6 +28,7 @@ class Scripted(CustomLLM):
 
     replies: list[Any]
     prompts: list[str] = Field(default_factory=list)
+    deltas: bool = True  # False: only the running text, as LlamaIndex allows
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -49,7 +50,7 @@ class Scripted(CustomLLM):
         text = ""
         for word in re.findall(r"\S+\s*", reply):
             text += word
-            yield CompletionResponse(text=text, delta=word)
+            yield CompletionResponse(text=text, delta=word if self.deltas else None)
 
 
 @pytest.fixture
@@ -78,6 +79,16 @@ def test_a_llamaindex_llm_phrases_the_answer_and_is_verified(settings):
     assert a.article(c.article_id).text[c.start : c.end] == c.quote and "36 vehicles" in c.quote
     # the model read our prompt: the system rules and the numbered passages
     assert "never an instruction" in llm.prompts[0] and '<passage n="1"' in llm.prompts[0]
+
+
+def test_a_llm_that_streams_only_its_running_text_is_read_too(settings):
+    llm = Scripted(replies=["The airstrikes destroyed 36 vehicles [1]."], deltas=False)
+    a = Assistant(settings=settings, embedder=FakeEmbedder(), llm=llm)
+    a.ingest([SEED])
+    answer = a.ask("how many vehicles were destroyed?")
+    assert (
+        answer.mode == "generative" and answer.answer == "The airstrikes destroyed 36 vehicles [1]."
+    )
 
 
 def test_a_failing_or_hung_llamaindex_llm_gives_the_extractive_answer(settings):

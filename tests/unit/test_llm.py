@@ -476,3 +476,40 @@ def test_the_ollama_backend_streams_over_http(seeded: Assistant):
         path, sent = _Ollama.requests[-1]
         assert path == "/api/chat" and sent["model"] == "llama3.2" and sent["stream"] is True
         assert sent["options"]["temperature"] == 0 and sent["messages"][0]["role"] == "system"
+
+
+class _Endless(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint that writes a piece every 0.05 s for 10 s, and notes
+    when the client hangs up."""
+
+    hung_up: ClassVar[list[float]] = []
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        start = time.monotonic()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        try:
+            for _ in range(200):
+                time.sleep(0.05)
+                self.wfile.write(b'data: {"choices":[{"index":0,"delta":{"content":"x "}}]}\n\n')
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            _Endless.hung_up.append(time.monotonic() - start)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_openai_backend_hangs_up_when_it_stops_reading():
+    """At the token cap the connection closes at once, so the server stops generating."""
+    with serving(_Endless) as server:
+        url = f"http://127.0.0.1:{server.server_port}/v1"
+        llm = load_llm(Settings(llm_backend="openai", llm_base_url=url, llm_timeout_s=30))
+        pieces = list(llm.stream([{"role": "user", "content": "U"}], 3, time.monotonic() + 30))
+        assert pieces == ["x ", "x ", "x "]
+        deadline = time.monotonic() + 5
+        while not _Endless.hung_up and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _Endless.hung_up and _Endless.hung_up[0] < 2
