@@ -74,6 +74,12 @@ def check_deadline(deadline: float, timeout_s: float) -> None:
         )
 
 
+def short(text: object, n: int = 200) -> str:
+    """`text` on one line, at most `n` characters: a backend's error told in a notice."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= n else line[: n - 1] + "\u2026"
+
+
 def missing(package: str, extra: str) -> AssistantError:
     return AssistantError(
         f"the {package!r} package is needed for this llm_backend but is not installed",

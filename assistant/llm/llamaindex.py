@@ -8,6 +8,7 @@ the extractive answer. Generation stops after `max_tokens` pieces (a piece is ab
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.llm import LLM, LLMError, Message
+from assistant.llm import LLM, LLMError, Message, short
 
 _DONE = object()
 
@@ -24,7 +25,10 @@ def as_llm(model: object) -> LLM:
     """`model` behind this package's interface: a LlamaIndex LLM is wrapped
     (assistant.llm.llamaindex); an object that already has it is taken as it is."""
     if is_llamaindex_llm(model):  # first: a LlamaIndex LLM has a `stream` of its own
-        return LlamaIndexChat(model)
+        name = getattr(model.metadata, "model_name", None) or "unknown"  # type: ignore[attr-defined]
+        return LlamaIndexChat(
+            f"llamaindex:{type(model).__name__}:{name}", functools.partial(chat_stream, model)
+        )
     if callable(getattr(model, "stream", None)) and isinstance(getattr(model, "name", None), str):
         return model  # type: ignore[return-value]
     raise AssistantError(
@@ -35,14 +39,12 @@ def as_llm(model: object) -> LLM:
 
 
 def is_llamaindex_llm(model: object) -> bool:
-    try:
-        from llama_index.core.llms import LLM
-    except ImportError:  # pragma: no cover - llama-index-core is a dependency
-        return False
+    from llama_index.core.llms import LLM
+
     return isinstance(model, LLM)
 
 
-Stream = Callable[[Any, Sequence[Message], int], Iterable[Any]]  # (llm, messages, max_tokens)
+Stream = Callable[[Sequence[Message], int], Iterable[Any]]  # (messages, max_tokens): responses
 
 
 def chat_stream(
@@ -57,23 +59,21 @@ def chat_stream(
 
 
 class LlamaIndexChat:
-    """`llm` behind this package's LLM interface. The settings' backends pass their own `call`
-    (what to send, with which limits) and `explain` (an exception in words and what to do)."""
+    """A LlamaIndex model's streamed responses (`call`: `chat_stream` bound to the model, or a
+    backend's own) behind this package's LLM interface; `explain` puts a backend's exceptions
+    in words and says what to do."""
 
     def __init__(
         self,
-        llm: Any,
-        name: str | None = None,
-        call: Stream = chat_stream,
+        name: str,
+        call: Stream,
         explain: Callable[[Exception], LLMError | None] = lambda e: None,
         timeout_s: float | None = None,
     ) -> None:
-        self.llm = llm
-        self.timeout_s = timeout_s  # only to say it: the deadline each call gets is the limit
-        model = getattr(llm.metadata, "model_name", None) or "unknown"
-        self.name = name or f"llamaindex:{type(llm).__name__}:{model}"
+        self.name = name
         self.call = call
         self.explain = explain
+        self.timeout_s = timeout_s  # only to say it: the deadline each call gets is the limit
 
     def stream(
         self, messages: Sequence[Message], max_tokens: int, deadline: float
@@ -82,7 +82,7 @@ class LlamaIndexChat:
         stop = threading.Event()
 
         def produce() -> None:
-            responses = self.call(self.llm, messages, max_tokens)
+            responses = self.call(messages, max_tokens)
             try:
                 said = ""
                 for n, response in enumerate(responses):
@@ -129,9 +129,7 @@ class LlamaIndexChat:
                 f"the language model ({self.name}) did not answer {within}",
                 help="raise ASSISTANT_LLM_TIMEOUT_S or use a faster model",
             )
-        why = " ".join(str(e).split())
-        why = why if len(why) <= 200 else why[:199] + "\u2026"
-        return LLMError(f"the language model ({self.name}) failed: {type(e).__name__}: {why}")
+        return LLMError(f"the language model ({self.name}) failed: {type(e).__name__}: {short(e)}")
 
 
 def _new_text(response: Any, said: str) -> tuple[str, str]:

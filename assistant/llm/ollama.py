@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.llm import LLMError, missing
-from assistant.llm.llamaindex import LlamaIndexChat
+from assistant.llm import LLMError, missing, short
+from assistant.llm.llamaindex import LlamaIndexChat, chat_stream
 
 
 def ollama(settings: Settings) -> LlamaIndexChat:
@@ -39,9 +41,14 @@ def ollama(settings: Settings) -> LlamaIndexChat:
             )
         if isinstance(e, ollama_errors.ResponseError):
             return LLMError(
-                f"Ollama at {where} answered {e.status_code}: {' '.join(str(e.error).split())[:200]}",
+                f"Ollama at {where} answered {e.status_code}: {short(e.error)}",
                 help=f"check ASSISTANT_LLM_MODEL (`ollama pull {settings.llm_model}`)",
             )
         return None
 
-    return LlamaIndexChat(llm, f"ollama:{settings.llm_model}", timeout_s=settings.llm_timeout_s)
+    return LlamaIndexChat(
+        f"ollama:{settings.llm_model}",
+        functools.partial(chat_stream, llm),
+        explain,
+        settings.llm_timeout_s,
+    )

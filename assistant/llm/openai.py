@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.llm import STOP, LLMError, Message, as_text, missing
+from assistant.llm import STOP, LLMError, Message, as_text, missing, short
 from assistant.llm.llamaindex import LlamaIndexChat, chat_stream
 
 
@@ -40,7 +40,7 @@ def openai_like(settings: Settings) -> LlamaIndexChat:
     }
     where = settings.llm_base_url or "the OpenAI API"
 
-    def call(_: Any, messages: Sequence[Message], max_tokens: int) -> Iterator[Any]:
+    def call(messages: Sequence[Message], max_tokens: int) -> Iterator[Any]:
         # A connection of its own, closed when the reading stops (done, the token cap, the
         # deadline): the server stops generating what nobody will read.
         with httpx.Client() as http:
@@ -66,10 +66,9 @@ def openai_like(settings: Settings) -> LlamaIndexChat:
             )
         if isinstance(e, openai.APIStatusError):
             return LLMError(
-                f"the language model at {where} answered HTTP {e.status_code}: "
-                f"{' '.join(str(e.message).split())[:200]}",
+                f"the language model at {where} answered HTTP {e.status_code}: {short(e.message)}",
                 help="check ASSISTANT_LLM_MODEL and ASSISTANT_LLM_API_KEY",
             )
         return None
 
-    return LlamaIndexChat(OpenAILike(**options), f"openai:{model}", call, explain)
+    return LlamaIndexChat(f"openai:{model}", call, explain)

@@ -513,3 +513,13 @@ def test_the_openai_backend_hangs_up_when_it_stops_reading():
         while not _Endless.hung_up and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _Endless.hung_up and _Endless.hung_up[0] < 2
+
+
+def test_an_absent_ollama_is_told_in_words(seeded: Assistant):
+    url = f"http://127.0.0.1:{_free_port()}"
+    seeded.settings = seeded.settings.model_copy(
+        update={"llm_backend": "ollama", "llm_base_url": url, "llm_model": "llama3.2"}
+    )
+    answer = seeded.ask("how many vehicles were destroyed?")
+    assert answer.mode == "extractive" and "36 vehicles" in answer.answer
+    assert answer.notice.startswith(f"cannot reach Ollama at {url}")
