@@ -91,7 +91,7 @@ class MiniLM:
                 .transpose(0, 2, 1, 3)
                 for m in ("query", "key", "value")
             )
-            s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(d) + hidden_mask
+            s = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(d)) + hidden_mask
             s = np.exp(s - s.max(-1, keepdims=True))
             a = ((s / s.sum(-1, keepdims=True)) @ v).transpose(0, 2, 1, 3).reshape(n, length, size)
             x = _layer_norm(
@@ -101,14 +101,14 @@ class MiniLM:
                 eps,
             )
             h = lin("intermediate.dense", x)
-            h = 0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))  # BERT's exact GELU
+            h = 0.5 * h * (1.0 + erf(h / np.float32(np.sqrt(2.0))))  # BERT's exact GELU
             x = _layer_norm(
                 lin("output.dense", h) + x,
                 w[p + "output.LayerNorm.weight"],
                 w[p + "output.LayerNorm.bias"],
                 eps,
             )
-        return x
+        return x  # float32 (float64 scalars above would make NumPy 2 run it all in float64)
 
     @cached_property
     def _tensors(self) -> dict:
