@@ -394,12 +394,13 @@ def create_api(assistant: Assistant) -> FastAPI:
                         article_id=r.article_id,
                         title=r.title,
                         chunks=r.chunks,
-                        error=r.message,
+                        error=r.message if r.status == "failed" else None,
                         code=200 if r.status != "failed" else 400,
                     )
         body = {
             "added": sum(r["status"] in ("added", "replaced") for r in results),
             "unchanged": sum(r["status"] == "unchanged" for r in results),
+            "copies": sum(r["status"] == "copy" for r in results),
             "failed": sum(r["status"] == "failed" for r in results),
             "files": results,
         }
@@ -422,7 +423,7 @@ def create_api(assistant: Assistant) -> FastAPI:
         running server (only from this machine: 403 otherwise). Streams JSON lines: one
         {"result": {path, status, article_id, title, chunks, message}} per file as it is
         committed, after a first {"plan": {files, bytes}}, and last {"report": {added,
-        unchanged, failed, files}}."""
+        unchanged, copies, failed, files}}."""
         client = request.client.host if request.client else ""
         if client not in ("127.0.0.1", "::1", "localhost"):
             raise AssistantError(

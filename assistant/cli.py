@@ -247,7 +247,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(d, indent=2))
     else:
-        print(f"{d['added']} added, {d['unchanged']} unchanged, {d['failed']} failed")
+        copies = f", {d['copies']} copies of articles already indexed" if d.get("copies") else ""
+        print(f"{d['added']} added, {d['unchanged']} unchanged{copies}, {d['failed']} failed")
     return 0 if not d["failed"] else 1
 
 
@@ -292,6 +293,8 @@ def _print_result(r) -> None:
 
     if r.status == "failed":
         tqdm.write(f"error: {r.message}", file=sys.stderr)
+    elif r.status == "copy":
+        tqdm.write(f"{r.status:9} {r.article_id}  {r.message}", file=sys.stdout)
     else:
         tqdm.write(f"{r.status:9} {r.article_id}  {r.title}  ({_shown(r.path)})", file=sys.stdout)
     sys.stdout.flush()

@@ -413,6 +413,18 @@ class Store:
         return out
 
     @_guarded
+    def with_content(self, contents: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Committed articles holding these texts (`Article.content`): content -> (id, title).
+        Articles stored before the fingerprint was recorded are not found."""
+        out: dict[str, tuple[str, str]] = {}
+        for lo in range(0, len(contents), _PAGE):
+            part = list(dict.fromkeys(contents[lo : lo + _PAGE]))
+            rec = self.articles_col.get(where={"content": {"$in": part}}, include=["metadatas"])
+            for i, m in zip(rec["ids"], rec["metadatas"]):
+                out.setdefault(m["content"], (i, m["title"]))
+        return out
+
+    @_guarded
     def sentence_vectors(
         self, keys: Sequence[tuple[str, int]]
     ) -> dict[tuple[str, int], np.ndarray]:
@@ -579,6 +591,7 @@ def _article_meta(a: Article, n_chunks: int) -> dict:
     meta = {k: ("" if v is None else v) for k, v in meta.items()}
     meta["published_int"] = date_int(a.published)
     meta["chunks"] = n_chunks
+    meta["content"] = a.content
     return meta
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 
 
@@ -37,6 +38,13 @@ class Article:
     url: str | None = None
     path: str | None = None
     format: str = "txt"
+
+    @property
+    def content(self) -> str:
+        """The text's fingerprint: the same words in the same order give the same one, whatever
+        the file's name, title, date or line breaks. A second file with it is a copy, not
+        another article (nor another source)."""
+        return hashlib.sha256(" ".join(self.text.split()).encode()).hexdigest()[:16]
 
     def meta(self) -> dict:
         d = asdict(self)

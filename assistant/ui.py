@@ -138,6 +138,8 @@ def result_line(r: FileResult) -> str:
     name = html.escape(Path(r.path).name)
     if r.status == "failed":
         return f"- \u2717 **{name}**: {html.escape(r.message or '')}"
+    if r.status == "copy":
+        return f"- \u2713 copy: **{name}** {html.escape((r.message or '').split(': ', 1)[-1])}"
     return f"- \u2713 {r.status}: **{html.escape(r.title or name)}** ({name})"
 
 

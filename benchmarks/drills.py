@@ -81,13 +81,19 @@ def write_corpus(folder: Path, n: int, seed: int = 0) -> list[Path]:
 
 
 def expected_ids(files: Sequence[Path], max_mb: float = 20.0) -> dict[str, str]:
-    """path -> the article id ingest gives the file now."""
+    """path -> the article id ingest gives the file now; a copy of an earlier file's text
+    (in ingest order) is indexed once, under that file."""
     from assistant.ingest import to_article
     from assistant.ingest.load import load_document
 
-    return {
-        str(f.resolve()): to_article(load_document(f, int(max_mb * 2**20)), f).id for f in files
-    }
+    out: dict[str, str] = {}
+    texts: set[str] = set()
+    for f in files:
+        article = to_article(load_document(f, int(max_mb * 2**20)), f)
+        if article.content not in texts:
+            texts.add(article.content)
+            out[str(f.resolve())] = article.id
+    return out
 
 
 def check_store(store, strict: bool = True, sample: int = 30) -> dict:

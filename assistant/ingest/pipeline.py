@@ -24,7 +24,7 @@ CHECK_BATCH_FILES = 256  # files loaded, then checked against the store in one c
 @dataclass
 class FileResult:
     path: str
-    status: str  # added | unchanged | replaced | failed
+    status: str  # added | unchanged | replaced | copy (of article_id) | failed
     article_id: str | None = None
     title: str | None = None
     chunks: int = 0
@@ -50,6 +50,7 @@ class IngestReport:
         return {
             "added": self.count("added") + self.count("replaced"),
             "unchanged": self.count("unchanged"),
+            "copies": self.count("copy"),
             "failed": self.count("failed"),
             "files": [asdict(r) for r in self.results],
         }
@@ -168,6 +169,8 @@ def ingest(
         finish(result)
     pending: list[tuple[Article, list[Chunk], list[str], FileResult]] = []
     seen: set[str] = set()  # ids written or pending in this run: a second copy is unchanged
+    taken: dict[str, tuple[str, str]] = {}  # texts written or pending in this run: id, title
+    copies: list[FileResult] = []  # heard at the end, once their original is known to stay
     window: list[tuple[Path, Article | FileResult]] = []
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     try:
@@ -180,6 +183,9 @@ def ingest(
             stored = store.existing(list(ids))  # Chroma refuses a repeated id
             by_path = store.ids_for_paths(
                 [a.path for _, a in window if isinstance(a, Article) and a.id in stored]
+            )
+            held = store.with_content(
+                [a.content for _, a in window if isinstance(a, Article) and a.id not in stored]
             )
             for path, loaded in window:
                 if isinstance(loaded, FileResult):
@@ -198,7 +204,19 @@ def ingest(
                             result.status = "replaced"
                     finish(result)
                     continue
+                original = held.get(article.content) or taken.get(article.content)
+                if original:  # the same text under another name or title: counted once
+                    result.status, result.article_id = "copy", original[0]
+                    result.message = (
+                        f"{path}: the same text as {original[1]!r} ({original[0]}), indexed once"
+                    )
+                    for old in store.ids_for_path(article.path):  # what the file held before
+                        if old != original[0]:
+                            store.remove(old)
+                    copies.append(result)
+                    continue
                 seen.add(article.id)
+                taken[article.content] = (article.id, article.title)
                 chunks, texts = chunk_article(
                     article, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
                 )
@@ -207,9 +225,35 @@ def ingest(
                 if sum(len(c) for _, c, _, _ in pending) >= EMBED_BATCH_CHUNKS:
                     flush()
         flush()
+        # a copy whose original this run replaced (its file changed) holds the only text left
+        gone = set(r.article_id for r in copies) - store.existing([r.article_id for r in copies])
+        for result in copies:
+            if result.article_id not in gone:
+                finish(result)
+        if gone:
+            again = ingest(
+                [r.path for r in copies if r.article_id in gone],
+                store,
+                embedder,
+                settings,
+                meta=meta,
+                on_result=on_result,
+            )
+            by_path = {r.path: r for r in again.results}
+            for result in copies:
+                if result.article_id in gone:
+                    fresh = by_path[result.path]
+                    result.status, result.article_id = fresh.status, fresh.article_id
+                    result.chunks, result.message = fresh.chunks, fresh.message
+                    heard.add(id(result))
+                    bar.update(sizes.get(result.path, 0))
     except AssistantError as e:  # the store went away: what was not written is reported failed
         for *_, result in pending:
             result.status, result.message = "failed", f"{result.path}: {e.message}"
+        unwritten = {a.id for a, *_ in pending}
+        for result in copies:  # a copy of what was not written is not in the index either
+            if result.article_id in unwritten:
+                result.status, result.message = "failed", f"{result.path}: {e.message}"
         done = {r.path for r in report.results}
         report.results += [  # load errors of the window being processed keep their message
             x for _, x in window if isinstance(x, FileResult) and x.path not in done

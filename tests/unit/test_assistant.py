@@ -308,3 +308,39 @@ def test_the_library_edits_title_source_and_date(fake_assistant: Assistant, tmp_
     with pytest.raises(AssistantError) as e:
         fake_assistant.edit("nope", title="x")
     assert e.value.status == 404
+
+
+def test_the_same_text_under_other_names_is_one_article(fake_assistant: Assistant, tmp_path):
+    """A copy (another file name, other line breaks) is recognised by its text, counted once
+    and reported as a copy of the article it repeats: it never becomes a second source. Its
+    file changing to new text makes it an article of its own."""
+    text = "Convoy hit\n\nOfficials said on Monday that 36 vehicles were destroyed near the city."
+    (tmp_path / "a.txt").write_text(text)
+    (tmp_path / "b.txt").write_text(text)
+    first = fake_assistant.ingest([tmp_path / "a.txt", tmp_path / "b.txt"])
+    assert [r.status for r in first.results] == ["added", "copy"]
+    original = first.results[0].article_id
+    assert first.results[1].article_id == original and "'a'" in first.results[1].message
+    assert first.to_dict()["copies"] == 1 and len(fake_assistant.articles()) == 1
+    (tmp_path / "c.txt").write_text(text.replace(" on Monday", "\non Monday"))
+    later = fake_assistant.ingest([tmp_path])  # a later run, and a folder
+    assert [r.status for r in later.results] == ["unchanged", "copy", "copy"]
+    answer = fake_assistant.ask("how many vehicles were destroyed?")
+    assert {c.article_id for c in answer.citations} == {original}
+    (tmp_path / "b.txt").write_text("Another story\n\nA different story now.")
+    assert fake_assistant.ingest([tmp_path / "b.txt"]).results[0].status == "added"
+    assert len(fake_assistant.articles()) == 2
+
+
+def test_a_copy_whose_original_changes_in_the_same_run_is_kept(fake_assistant: Assistant, tmp_path):
+    """Two files with one text; the first is edited, then both are ingested in one run: the
+    copy now holds the only remaining version of that text, so it is indexed."""
+    text = "Budget\n\nThe committee approved the new harbour bridge budget on Tuesday."
+    (tmp_path / "a.txt").write_text(text)
+    (tmp_path / "b.txt").write_text(text)
+    fake_assistant.ingest([tmp_path])
+    (tmp_path / "a.txt").write_text("Budget\n\nThe committee rejected it.")
+    report = fake_assistant.ingest([tmp_path])
+    assert [r.status for r in report.results] == ["replaced", "added"]
+    texts = {fake_assistant.article(a["id"]).text for a in fake_assistant.articles()}
+    assert texts == {"Budget\n\nThe committee rejected it.", text}

@@ -29,3 +29,17 @@ def test_the_named_endpoints_answer_with_the_contract(fake_assistant: Assistant)
     (meta,) = public["articles"].fn()
     assert "path" not in meta
     assert public["article"].fn(meta["id"])["text"].startswith("Russian jets")
+
+
+def test_the_upload_list_says_which_article_a_copy_repeats():
+    from assistant.ingest.pipeline import FileResult
+    from assistant.ui import result_line
+
+    copy = FileResult(
+        "b.txt", "copy", "abc", "b", message="b.txt: the same text as 'a' (abc), indexed once"
+    )
+    line = result_line(copy)
+    assert (
+        line.startswith("- \u2713 copy: **b.txt**")
+        and "the same text as &#x27;a&#x27; (abc)" in line
+    )
