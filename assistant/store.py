@@ -413,15 +413,15 @@ class Store:
         return out
 
     @_guarded
-    def with_content(self, contents: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """Committed articles holding these texts (`Article.content`): content -> (id, title).
-        Articles stored before the fingerprint was recorded are not found."""
-        out: dict[str, tuple[str, str]] = {}
+    def with_content(self, contents: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """Committed articles holding these texts (`Article.content`): content -> (id, title,
+        path). Articles stored before the fingerprint was recorded are not found."""
+        out: dict[str, tuple[str, str, str]] = {}
         for lo in range(0, len(contents), _PAGE):
             part = list(dict.fromkeys(contents[lo : lo + _PAGE]))
             rec = self.articles_col.get(where={"content": {"$in": part}}, include=["metadatas"])
             for i, m in zip(rec["ids"], rec["metadatas"]):
-                out.setdefault(m["content"], (i, m["title"]))
+                out.setdefault(m["content"], (i, m["title"], m.get("path") or ""))
         return out
 
     @_guarded

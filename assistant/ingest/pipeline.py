@@ -169,7 +169,7 @@ def ingest(
         finish(result)
     pending: list[tuple[Article, list[Chunk], list[str], FileResult]] = []
     seen: set[str] = set()  # ids written or pending in this run: a second copy is unchanged
-    taken: dict[str, tuple[str, str]] = {}  # texts written or pending in this run: id, title
+    taken: dict[str, tuple[str, str, str]] = {}  # texts written or pending: id, title, path
     copies: list[FileResult] = []  # heard at the end, once their original is known to stay
     window: list[tuple[Path, Article | FileResult]] = []
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
@@ -205,7 +205,9 @@ def ingest(
                     finish(result)
                     continue
                 original = held.get(article.content) or taken.get(article.content)
-                if original:  # the same text under another name or title: counted once
+                # the same text in another file: counted once (in the same file, with other
+                # metadata given, it replaces the article as before)
+                if original and original[2] != article.path:
                     result.status, result.article_id = "copy", original[0]
                     result.message = (
                         f"{path}: the same text as {original[1]!r} ({original[0]}), indexed once"
@@ -216,7 +218,7 @@ def ingest(
                     copies.append(result)
                     continue
                 seen.add(article.id)
-                taken[article.content] = (article.id, article.title)
+                taken[article.content] = (article.id, article.title, article.path or "")
                 chunks, texts = chunk_article(
                     article, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
                 )

@@ -238,6 +238,10 @@ def test_ingest_can_set_the_source_and_date_the_files_lack(fake_assistant: Assis
     for bad in ({"published": "March 2005"}, {"source": " "}):
         with pytest.raises(AssistantError):
             fake_assistant.ingest([story], **bad)
+    # the same file again with another source: its article is replaced, not taken for a copy
+    again = fake_assistant.ingest([story], source="BBC", published="2005-03-01")
+    assert [r.status for r in again.results] == ["replaced"]
+    assert [a["source"] for a in fake_assistant.articles()] == ["BBC"]
 
 
 def test_ingest_reports_each_file_as_it_is_committed(fake_assistant: Assistant, tmp_path):
