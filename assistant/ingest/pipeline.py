@@ -212,9 +212,7 @@ def ingest(
                     result.message = (
                         f"{path}: the same text as {original[1]!r} ({original[0]}), indexed once"
                     )
-                    for old in store.ids_for_path(article.path):  # what the file held before
-                        if old != original[0]:
-                            store.remove(old)
+                    _drop_others(store, article.path, original[0])  # what the file held before
                     copies.append(result)
                     continue
                 seen.add(article.id)
@@ -244,9 +242,7 @@ def ingest(
             by_path = {r.path: r for r in again.results}
             for result in copies:
                 if result.article_id in gone:
-                    fresh = by_path[result.path]
-                    result.status, result.article_id = fresh.status, fresh.article_id
-                    result.chunks, result.message = fresh.chunks, fresh.message
+                    vars(result).update(vars(by_path[result.path]))  # heard in `again`
                     heard.add(id(result))
                     bar.update(sizes.get(result.path, 0))
     except AssistantError as e:  # the store went away: what was not written is reported failed
@@ -295,12 +291,17 @@ def _flush(pending: list, store: Store, embedder: Embedder) -> None:
     vectors = embedder.embed(texts + list(sentences.values()))  # one batched pass
     store.add(articles, chunks, vectors[: len(texts)], list(sentences), vectors[len(texts) :])
     for article, _, _, result in pending:  # a changed file replaces what it held before
-        old = [i for i in store.ids_for_path(article.path) if i != article.id]
-        for i in old:
-            store.remove(i)
-        if old:
+        if _drop_others(store, article.path, article.id):
             result.status = "replaced"
     pending.clear()
+
+
+def _drop_others(store: Store, path: str | None, keep: str) -> bool:
+    """Remove the articles the file at `path` held other than `keep`; True if any went."""
+    old = [i for i in store.ids_for_path(path) if i != keep]
+    for i in old:
+        store.remove(i)
+    return bool(old)
 
 
 def _size(path: Path) -> int:
