@@ -37,7 +37,7 @@ from assistant.chat import AskOptions, Assistant
 from assistant.errors import AssistantError
 from assistant.ingest.load import SUPPORTED
 from assistant.ingest.pipeline import article_meta
-from assistant.types import Answer, Article, Citation
+from assistant.types import Answer, Article, Citation, Claim, Event
 
 MODEL = "news-assistant"  # the model name /v1 reports
 MAX_UPLOAD_FILES = 32
@@ -119,6 +119,10 @@ class AnswerOut(BaseModel):
     short_answer: str | None
     abstained: bool
     citations: list[Citation]  # the dataclass itself: its schema is the contract's
+    layout: str | None = None  # claims | speakers | compare | timeline: across articles
+    agreement: str | None = None  # claims: differ | agree
+    claims: list[Claim] = []
+    timeline: list[Event] = []
 
 
 # -- the gate ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
-from assistant.answer import cite
+from assistant.answer import cite, sources
 from assistant.answer.extractive import Candidate, candidates
 from assistant.answer.extractive import answer as extract
 from assistant.answer.question import classify
@@ -281,6 +281,11 @@ class Assistant:
             self.reader,
             self.settings.reader_candidates,
         )
+        by_key = {(c.passage.chunk.article_id, c.start): v for c, v in zip(cands, vectors)}
+        # 3b sources (answer/sources.py): what each article says, when the question asks across
+        draft = sources.across(
+            q, draft, lambda c: by_key[(c.passage.chunk.article_id, c.start)], self.min_support
+        )
         # 4 cite (answer/cite.py): quotes numbered, each checked against the stored text
         found = cite.extractive(
             asked, draft, abstain, self._texts(cite.articles_of(p.cand for p in draft.parts))
@@ -323,13 +328,12 @@ class Assistant:
             yield from self._fall_back(found, llm, used, f"{why}; {_FALLBACK}", None)
             return
         # 6 verify (answer/verify.py), then cite: only what the quotes support is kept
-        sources = {n: candidates([p]) for n, p in enumerate(given, 1)}
-        by_key = {(c.passage.chunk.article_id, c.start): v for c, v in zip(cands, vectors)}
+        given_sentences = {n: candidates([p]) for n, p in enumerate(given, 1)}
         known = {
             n: np.stack([by_key[(c.passage.chunk.article_id, c.start)] for c in sentences])
-            for n, sentences in sources.items()
+            for n, sentences in given_sentences.items()
         }
-        verified = verify("".join(pieces), sources, self.embedder.embed, known)
+        verified = verify("".join(pieces), given_sentences, self.embedder.embed, known)
         texts = self._texts(cite.articles_of(s for c in verified.kept for s in c.quotes))
         answer = cite.generative(asked, verified, draft, texts)
         if answer is None:

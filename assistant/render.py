@@ -24,7 +24,7 @@ def pieces(text: str, words: int = 3) -> Iterator[str]:
 
 
 def where(c: dict) -> str:
-    """'Press TV, 2017-06-01': the citation's source and date, those it has."""
+    """'Press TV, 2017-06-01': a citation's, claim's or event's source and date, those it has."""
     return ", ".join(x for x in (c["source"], c["published"]) if x)
 
 
@@ -124,6 +124,8 @@ def html(answer: dict, filters: dict | None = None) -> str:
         short = esc(answer["short_answer"])
         text = text.replace(short, f"**{short}**", 1) if short in text else f"**{short}**\n\n{text}"
     text = re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), text)
+    if answer.get("layout"):
+        text = _html_table(answer, links)
     parts = [text]
     for c in answer["citations"]:
         at = esc(where(c))
@@ -143,6 +145,103 @@ def html(answer: dict, filters: dict | None = None) -> str:
     return "\n\n".join(parts) + scope
 
 
+def rows(answer: dict) -> tuple[list[str], list[list[str]]] | None:
+    """An answer laid out across articles as a table: (header, rows), each row's last cell its
+    citation markers ('[1][2]'); None for an answer of one piece. Claims that agree share a
+    row; a column empty in every row is left out."""
+    layout = answer.get("layout")
+    if not layout:
+        return None
+    header, body = _rows(answer, layout)
+    keep = [i for i in range(len(header)) if i == len(header) - 1 or any(r[i] for r in body)]
+    return [header[i] for i in keep], [[r[i] for i in keep] for r in body]  # no empty column
+
+
+def _rows(answer: dict, layout: str) -> tuple[list[str], list[list[str]]]:
+
+    def marks(numbers: list[int]) -> str:
+        return "".join(f"[{n}]" for n in numbers)
+
+    if layout == "timeline":
+        return ["When", "As written", "What happened", "Source", ""], [
+            [
+                e["label"] or "undated",
+                e["words"] or "",
+                e["text"],
+                where(e) or e["title"],
+                marks(e["citations"]),
+            ]
+            for e in answer["timeline"]
+        ]
+    if layout == "compare":
+        return ["Side", "What it says", "Source", ""], [
+            [c["label"] or c["title"], c["value"], where(c) or c["title"], marks(c["citations"])]
+            for c in answer["claims"]
+        ]
+    groups: dict[int, list[dict]] = {}
+    for c in answer["claims"]:
+        groups.setdefault(c["group"], []).append(c)
+    head = "Speaker" if layout == "speakers" else "Value"
+    return [head, "Said by" if layout != "speakers" else "Quoted in", "Source", ""], [
+        [
+            same[0]["value"],
+            "; ".join(dict.fromkeys(c["speaker"] or "" for c in same if c["speaker"]))
+            if layout != "speakers"
+            else "; ".join(c["title"] for c in same),
+            "; ".join(where(c) or c["title"] for c in same),
+            "".join(marks(c["citations"]) for c in same),
+        ]
+        for same in groups.values()
+    ]
+
+
+def verdict(answer: dict) -> str:
+    """'The sources differ.' / '3 sources agree.' / '' for an answer with no such verdict."""
+    if answer.get("agreement") == "differ":
+        n = len({c["group"] for c in answer["claims"]})
+        return f"The sources differ: {n} values from {len(answer['claims'])} articles."
+    if answer.get("agreement") == "agree":
+        return f"{len(answer['claims'])} sources agree."
+    return ""
+
+
+def _html_table(answer: dict, links: dict[int, str]) -> str:
+    esc = _html.escape
+    header, body = rows(answer) or ([], [])
+
+    def cell(i: int, value: str) -> str:
+        if i < len(header) - 1:
+            return esc(value)
+        return re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), value)
+
+    said = verdict(answer)
+    return (
+        (f'<p class="verdict"><b>{esc(said)}</b></p>' if said else "")
+        + f'<table class="{esc(answer["layout"])}"><thead><tr>'
+        + "".join(f"<th>{esc(h)}</th>" for h in header)
+        + "</tr></thead><tbody>"
+        + "".join(
+            "<tr>" + "".join(f"<td>{cell(i, v)}</td>" for i, v in enumerate(r)) + "</tr>"
+            for r in body
+        )
+        + "</tbody></table>"
+    )
+
+
+def _markdown_table(answer: dict) -> list[str]:
+    header, body = rows(answer) or ([], [])
+
+    def cell(v: str) -> str:
+        return " ".join(v.split()).replace("|", "\\|")
+
+    said = verdict(answer)
+    return ([f"**{said}**", ""] if said else []) + [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(cell(v) for v in r) + " |" for r in body),
+    ]
+
+
 def markdown(turns: list[dict]) -> str:
     """A conversation as Markdown: each question ({"question", "answer": the contract,
     "filters"}), its answer, and the quoted sentences with where they come from."""
@@ -154,7 +253,10 @@ def markdown(turns: list[dict]) -> str:
         only = describe_filters(t.get("filters"))
         if only:
             lines += [f"_Searched only: {only}._", ""]
-        lines.append(a["answer"] + (" _(abstained)_" if a["abstained"] else ""))
+        if a.get("layout") and not a["abstained"]:
+            lines += _markdown_table(a)
+        else:
+            lines.append(a["answer"] + (" _(abstained)_" if a["abstained"] else ""))
         for c in a["citations"]:
             at = where(c)
             lines += [

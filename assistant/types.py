@@ -113,6 +113,42 @@ class Citation:
     context: Context | None = None
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What one article says, laid beside what the others say: a value ('80 militants') and
+    who said it, or in a comparison the article's or the speaker's side (`label`). Claims with
+    the same `group` give the same value; `citations`: the numbers of the quotes it rests on."""
+
+    value: str
+    citations: tuple[int, ...]
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    speaker: str | None = None
+    group: int = 0
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A timeline's row: when (`date` 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY', placed from the
+    article's publication date when the words are relative; None: undated), the words the
+    article uses ('on Monday'), what happened (the quoted sentence) and its citations (one per
+    article that tells it)."""
+
+    date: str | None
+    label: str
+    words: str | None
+    text: str
+    citations: tuple[int, ...]
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    speaker: str | None = None
+
+
 @dataclass
 class Answer:
     """The answer contract shared by the CLI, the Python API, the web page and the HTTP API."""
@@ -130,6 +166,10 @@ class Answer:
     prompts: list[dict] = field(default_factory=list)  # [{"id", "sha256"}] of the prompts used
     removed: list[dict] = field(default_factory=list)  # model sentences dropped: {"text", "reason"}
     notice: str | None = None  # why a model's answer is not shown (failure, time limit, unverified)
+    layout: str | None = None  # claims | speakers | compare | timeline: across articles
+    agreement: str | None = None  # claims: "differ" (the sources give other values) | "agree"
+    claims: list[Claim] = field(default_factory=list)  # claims, speakers, compare layouts
+    timeline: list[Event] = field(default_factory=list)  # timeline layout, in date order
 
     def to_dict(self) -> dict:
         return {
@@ -145,4 +185,8 @@ class Answer:
             "prompts": self.prompts,
             "removed": self.removed,
             "notice": self.notice,
+            "layout": self.layout,
+            "agreement": self.agreement,
+            "claims": [asdict(c) for c in self.claims],
+            "timeline": [asdict(e) for e in self.timeline],
         }

@@ -43,6 +43,11 @@ CSS = """
 #chat .abstained { border-left: 3px solid #d97706; padding-left: .6em; }
 #chat .filtered { color: var(--body-text-color-subdued); }
 #chat blockquote .context { color: var(--body-text-color-subdued); }
+#chat table.claims, #chat table.speakers, #chat table.compare, #chat table.timeline {
+  border-collapse: collapse; margin: .3em 0; font-size: .95em; }
+#chat table th, #chat table td { border: 1px solid var(--border-color-primary);
+  padding: .25em .5em; vertical-align: top; text-align: left; }
+#chat .verdict { margin: 0 0 .3em; }
 """
 
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
-from assistant.answer.extractive import ABSTAIN, Candidate, Draft
+from assistant.answer import dates
+from assistant.answer.extractive import ABSTAIN, Candidate, Draft, Part
+from assistant.answer.sources import amount
 from assistant.answer.verify import Verified
-from assistant.types import Answer, Citation, Context
+from assistant.text import terms
+from assistant.types import Answer, Citation, Claim, Context, Event
 
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)]*\s*$")
 
@@ -25,18 +29,134 @@ def articles_of(cands: Iterable[Candidate]) -> set[str]:
 
 def extractive(question: str, draft: Draft, abstain: bool, texts: Mapping[str, str]) -> Answer:
     """The draft's parts, each with its [n]: '36 vehicles ... on Monday [1]; 32 ... [2].'
-    With `abstain`, a draft below the support threshold is the abstention."""
+    With `abstain`, a draft below the support threshold is the abstention. Laid out across
+    articles (draft.layout), the parts become the answer's claims or timeline too."""
     if not draft.parts or (draft.abstained and abstain):
         return Answer(question, ABSTAIN, None, True, [])
     cite = Citer(texts)
-    shown = [(p.text, n) for p in draft.parts if (n := cite(p.cand, p.context)) is not None]
+    shown: list[tuple[Part, list[tuple[Candidate, int]]]] = []  # each part, its cited sentences
+    for p in draft.parts:
+        n = cite(p.cand, p.context)
+        if n is not None:
+            also = [(c, m) for c in p.also if (m := cite(c)) is not None]
+            shown.append((p, [(p.cand, n), *also]))
     if not shown:
         return Answer(question, ABSTAIN, None, True, [])
-    text = "; ".join(f"{t} [{n}]" for t, n in shown)
+    answer = Answer(question, "", draft.short_answer, False, cite.citations)
+    if draft.layout == "timeline":
+        answer.timeline = [_event(p, tuple(n for _, n in cited)) for p, cited in shown]
+    elif draft.layout:  # a claim per article: one that says what another does shares its group
+        answer.claims = [_claim(p, c, n) for p, cited in shown for c, n in cited]
+        answer.agreement = draft.relation
+    answer.layout = draft.layout
+    answer.answer = _text(draft, shown, answer)
+    return answer
+
+
+def _text(draft: Draft, shown: list, answer: Answer) -> str:
+    if draft.layout == "timeline":
+        return "\n".join(f"{_when(e)}: {e.text} {_marks(e.citations)}" for e in answer.timeline)
+    groups: dict[int, list[Claim]] = {}
+    for c in answer.claims:
+        groups.setdefault(c.group, []).append(c)
+    if draft.layout == "compare":
+        return "\n".join(
+            f"{same[0].label} ({'; '.join(where(c) or c.title for c in same)}): {same[0].value} "
+            + "".join(_marks(c.citations) for c in same)
+            for same in groups.values()
+        )
+    if draft.layout in ("claims", "speakers"):
+        text = "; ".join(
+            f"{_said(same[0], draft.layout)} "
+            + " ".join(f"({where(c) or c.title}) {_marks(c.citations)}" for c in same)
+            for same in groups.values()
+        )
+        if draft.relation == "differ":
+            return text + ": the sources differ."
+        n = len(answer.claims)
+        return text + (f": {n} sources agree." if draft.relation == "agree" else ".")
+    text = "; ".join(f"{p.text} {_marks([n for _, n in cited])}" for p, cited in shown)
     # a sentence quoted whole keeps its own full stop: "... machine guns. [1]", not "[1]."
-    if not _ENDS_SENTENCE.search(shown[-1][0]):
+    if not _ENDS_SENTENCE.search(shown[-1][0].text):
         text += "."
-    return Answer(question, text, draft.short_answer, False, cite.citations)
+    return text
+
+
+def _when(e: Event) -> str:
+    """'29 May 2017 (on Monday)': the date, and the article's words when they are relative
+    (absolute words say no more than the date: '2014', not '2014 (in 2014)')."""
+    if not e.date:
+        return "Undated"
+    if e.words and not set(terms(e.words)) <= set(terms(e.label)):
+        return f"{e.label} ({e.words})"
+    return e.label
+
+
+def _said(c: Claim, layout: str) -> str:
+    """'80 militants, according to the Russian Defense Ministry': a figure or date and who
+    gives it (a name is not said 'according to' anyone, nor by one that shares its words)."""
+    if layout == "speakers" or not c.speaker or set(terms(c.speaker)) & set(terms(c.value)):
+        return c.value
+    if amount(c.value) is None and not dates.first(c.value, None):
+        return c.value
+    return f"{c.value}, according to {c.speaker}"
+
+
+def _marks(numbers: Sequence[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def where(c: Claim | Event) -> str:
+    """'Iran Press TV, 1 Jun 2017': the source and date it has."""
+    return ", ".join(x for x in (c.source, day(c.published)) if x)
+
+
+def day(iso: str | None) -> str | None:
+    """'2017-06-01' -> '1 Jun 2017'."""
+    if not iso:
+        return None
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.day} {d.strftime('%b')} {d.year}"
+
+
+def _claim(p: Part, cand: Candidate, n: int) -> Claim:
+    c = cand.passage
+    return Claim(
+        p.value or p.text,
+        (n,),
+        c.chunk.article_id,
+        c.title,
+        c.source,
+        c.published,
+        p.speaker if cand is p.cand else _speaker_of(cand, p),
+        p.group,
+        p.label,
+    )
+
+
+def _speaker_of(cand: Candidate, p: Part) -> str | None:
+    """A twin's speaker: the part's, when the twin's sentence names them too."""
+    return p.speaker if p.speaker and p.speaker in cand.text else None
+
+
+def _event(p: Part, marks: tuple[int, ...]) -> Event:
+    c = p.cand.passage
+    w = p.when
+    return Event(
+        w.date if w else None,
+        w.label if w else "",
+        w.words if w else None,
+        p.text,
+        marks,
+        c.chunk.article_id,
+        c.title,
+        c.source,
+        c.published,
+        p.speaker,
+    )
 
 
 def generative(

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
 
 from assistant.answer import spans
+from assistant.answer.dates import When
 from assistant.answer.question import Question
 from assistant.answer.reader import Item, Reader, Reading
 from assistant.text import terms
@@ -57,11 +58,20 @@ class Candidate:
 
 class Part(NamedTuple):
     """A piece of the answer: the text shown, the sentence it cites, and whether the text also
-    draws on the sentence before it (then shown with the quote as its context)."""
+    draws on the sentence before it (then shown with the quote as its context). Laid out
+    across articles (answer/sources.py), a part also carries what it claims: the value, its
+    speaker, the group of parts giving the same value, the event's time, or whose side it is,
+    and `also`: other articles' sentences saying the same (cited with it)."""
 
     text: str
     cand: Candidate
     context: bool = False
+    also: tuple[Candidate, ...] = ()
+    value: str | None = None
+    speaker: str | None = None
+    group: int = 0
+    when: When | None = None
+    label: str | None = None
 
 
 @dataclass
@@ -74,6 +84,9 @@ class Draft:
     best: Candidate | None = None
     support: float = 0.0  # evidence score of the answer's sentence (reader: its probability)
     read: list[tuple[Candidate, Reading]] = field(default_factory=list)  # reader: best first
+    ranked: list[Candidate] = field(default_factory=list)  # every candidate, best first
+    layout: str | None = None  # claims | speakers | compare | timeline (answer/sources.py)
+    relation: str | None = None  # claims: differ | agree
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
@@ -136,7 +149,7 @@ def answer(
     if not ranked:
         return Draft(None, [], True)
     if reader is not None:
-        return read(q, ranked[:n_read], reader, min_support)
+        return replace(read(q, ranked[:n_read], reader, min_support), ranked=ranked)
     qterms = set(q.terms) | acronyms(q.terms)
     best = ranked[0]  # the kind of answer asked weighs in the score; it does not overrule it
     support = best.score * (FIT_SUPPORT[best.fit] if q.kind not in ("what", "why", "yesno") else 1)
@@ -147,7 +160,8 @@ def answer(
         parts = _more_counts(
             q, best, others, qterms, lambda c, bonus: c.score + bonus >= min_support
         )
-    return Draft(short.text if short else None, parts, support < min_support, best, support)
+    short_text = short.text if short else None
+    return Draft(short_text, parts, support < min_support, best, support, ranked=ranked)
 
 
 def read(q: Question, top: list[Candidate], reader: Reader, min_support: float) -> Draft:
@@ -193,7 +207,7 @@ def acronyms(words: Sequence[str]) -> set[str]:
 
 def _fit(q: Question, sentence: str, qterms: set[str]) -> float:
     """1 when the sentence holds an answer of the asked kind, 0.5 when doubtful, else 0."""
-    span, _ = _span(q, sentence, qterms)
+    span, _ = span_of(q, sentence, qterms)
     if span is None:
         return 0.0
     if q.kind == "count" and q.unit and not spans.unit_matches(span, q.unit):
@@ -205,11 +219,11 @@ def _short(q: Question, sentence: str, qterms: set[str]) -> spans.Span | None:
     """The short answer: the span of the asked kind, but only where the rule that found it is
     one that is usually right (measured on the SQuAD dev sets); else None, and the cited
     sentence is the answer."""
-    span, sure = _span(q, sentence, qterms)
+    span, sure = span_of(q, sentence, qterms)
     return span if sure else None
 
 
-def _span(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | None, bool]:
+def span_of(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | None, bool]:
     """The span of the asked kind nearest the question's own words, and whether to trust it."""
     if q.kind == "count":
         span, _ = spans.best_count(sentence, q.unit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text import STOPWORDS, stem, terms
+from assistant.text import MONTHS, STOPWORDS, stem, terms
 
 _ATTRIBUTION_VERBS = (
     r"said|say|says|claim|claimed|claims|warn|warned|warns|state|stated|states|report|reported|"
@@ -31,7 +31,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "when",
         re.compile(
-            r"^\s*(when|what (year|date|day|month|time)|in what (year|month)|on what (date|day)|since when|how long ago)\b",
+            r"^\s*(when|what (year|date|day|month|time)|(in |on )?which (year|date|day|month)|in what (year|month)|on what (date|day)|since when|how long ago)\b",
             re.I,
         ),
     ),
@@ -79,6 +79,9 @@ class Question:
     preposition: str | None = None  # a question ending "... a deal with?" asks what follows "with"
     described: tuple[str, ...] = ()  # "what is the main stronghold of X?" -> ("main", "stronghold")
     passive: bool = False  # "who was limited by X?": the asked one is who `verb` was done to
+    layout: str | None = None  # timeline | compare: an answer across articles (sources.py)
+    compared: tuple[str, ...] = ()  # "what did X and Y say ...": ("X", "Y")
+    figure: bool = False  # asks for a figure: "what share ...", "valued at", "how much"
 
 
 def classify(text: str) -> Question:
@@ -90,10 +93,15 @@ def classify(text: str) -> Question:
         stop = next((i for i, w in enumerate(words) if w.lower() in _AUX), len(words))
         unit = tuple(terms(" ".join(words[:stop]))) or tuple(terms(words[0]))
     total = bool(re.search(r"\b(total|in all|altogether|combined|overall|sum)\b", text, re.I))
+    layout = _layout(text)
+    words = tuple(terms(text))
+    if layout:  # "timeline", "differ", "reports", "between May and June": how, not what about
+        words = tuple(w for w in words if w not in _LAYOUT_WORDS and not _WHEN_WORD.match(w))
+        words = words or tuple(terms(text))
     return Question(
         text,
         kind,
-        tuple(terms(text)),
+        words,
         unit,
         total,
         _verb(text),
@@ -101,7 +109,66 @@ def classify(text: str) -> Question:
         _preposition(text),
         _described(text),
         _passive(text),
+        layout,
+        _compared(text),
+        bool(_FIGURE.search(text)),
     )
+
+
+_FIGURE = re.compile(
+    r"\bhow (?:much|many|large|big|high|low|long|far|old)\b|\bwhat(?: was| is| were| are)?"
+    r"(?: the| its| their| his| her)? (?:share|percentage|proportion|price|cost|value|amount|"
+    r"number|figure|rate|sum|total|size|stake|fine|fee|salary|budget|profit|loss|turnover|"
+    r"valuation|debt|debts|age)\b|\b(?:valued|priced|estimated|put|set) at\b|\bworth\b",
+    re.I,
+)
+
+
+_TIMELINE = re.compile(
+    r"\b(?:timeline|chronology|sequence of events|in (?:chronological|what) order)\b"
+    r"|^\s*(?:trace|outline the events)\b|^\s*what (?:has |had )?happened\b.*\b(?:between|"
+    r"since|from|during|over the|in the (?:days|weeks|months|years)|after)\b"
+    r"|^\s*when (?:did|was|were|do|does|has|have)\b[^?]*,[^?]*\band\b",  # when did X, Y and Z?
+    re.I,
+)
+_COMPARE = re.compile(
+    r"^\s*how (?:do|does|did|have|has)\b.*\b(?:differ|compare|contrast|change)\b|\b(?:differ"
+    r"(?:ence|ences)?|change[sd]?) between (?:the |his |her |their )?(?:two |three )?(?:reports|"
+    r"articles|stories|sources|outlets|accounts|versions)\b|\bcompare\b|^\s*(?:what|how) (?:did|do|does|have|"
+    r"has) .+ and .+ (?:each )?(?:say|said|claim|tell|told|respond|describe|see)\b|\bon each of\b"
+    r"|\b(?:each|both|the two|all three) (?:reports|articles|stories|sources|outlets|accounts)\b",
+    re.I,
+)
+_COMPARED = re.compile(
+    r"^\s*(?:[Ww]hat|[Hh]ow) (?:did|do|does|have|has) (?P<a>[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)*) and "
+    r"(?P<b>[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)*) (?:each )?(?:say|said|claim|tell|told|respond|"
+    r"describe|see)"
+)
+
+
+_LAYOUT_WORDS = set(
+    terms(
+        "timeline chronology sequence events order chronological happened happen give list "
+        "differ differs differed difference differences compare compared contrast reports report "
+        "articles article stories story sources source outlets accounts account two three each both"
+    )
+)
+
+
+_WHEN_WORD = re.compile(
+    r"^(?:\d+|" + "|".join(m[:3] for m in MONTHS) + r")\w*$|^(?:week|month|year|day)s?$"
+)
+
+
+def _layout(text: str) -> str | None:
+    if _TIMELINE.search(text):
+        return "timeline"
+    return "compare" if _COMPARE.search(text) else None
+
+
+def _compared(text: str) -> tuple[str, ...]:
+    m = _COMPARED.match(text)
+    return (m.group("a"), m.group("b")) if m else ()
 
 
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<phrase>[^?]+)", re.I)

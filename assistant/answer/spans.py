@@ -94,6 +94,10 @@ _ATTRIBUTION = [
         r"states|reported|reports|announced|announces|told|alleged|insisted|denied|confirmed|"
         r"threatened|accused)\b"
     ),
+    re.compile(  # '"... a serious headache," said Yukos spokesman Alexander Shadrin.'
+        r"[,\"\u201d']\s+(?:said|says|claimed|warned|added|told)\s+(?P<src>(?:[A-Z][\w.'-]*\s+)*?"
+        r"(?:[a-z]+\s+)?(?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*)*)(?=\s*(?:[,.;]|$))"
+    ),
 ]
 _SENTENCE_OPENERS = {"the", "on", "in", "at", "a", "an", "this", "it", "its", "but", "and", "after"}
 
@@ -228,7 +232,7 @@ def attributions(sentence: str) -> list[Span]:
     out = []
     for rule in _ATTRIBUTION:
         for m in rule.finditer(sentence):
-            src = m.group("src").strip()
+            src = m.group("src").strip().removesuffix(".")
             if src.lower() in {"it", "this", "he", "she", "they"} and out:
                 continue
             out.append(Span(src, m.start("src"), m.start("src") + len(src)))

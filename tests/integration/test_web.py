@@ -401,3 +401,40 @@ def test_the_upload_form_sets_the_source_and_date_files_lack(page, tmp_path: Pat
     table = page.locator("#library").inner_text()  # the other article is Iran Press TV, 2017
     assert "Unison backs strike" in table and "2005-03-01" in table
     page.screenshot(path=str(SHOTS / "library-upload-with-source.png"), full_page=True)
+
+
+def test_sources_that_differ_are_shown_side_by_side_each_cited(page, tmp_path: Path):
+    seed = (REPO_ROOT / "seeds" / "russian-airstrikes-daesh-convoy-raqqah.md").read_text()
+    _, _, body = seed.split("---", 2)
+    variant = tmp_path / "ledger.md"
+    variant.write_text(
+        "---\ntitle: Jets hit Daesh convoys fleeing Raqqah\nsource: Northern Ledger\n"
+        "published: 2017-06-02\n---\n"
+        + body.replace("killing 80 militants", "killing 60 militants")
+    )
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#upload input[type=file]").set_input_files([str(variant)])
+    page.wait_for_function("document.querySelector('#upload-result').innerText.includes('added')")
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "How many militants were killed?")
+    answers(page, 1)
+    table = page.locator("#chat table.claims").last
+    rows = table.locator("tbody tr")
+    assert rows.count() == 2
+    assert "The sources differ" in page.locator("#chat .verdict").last.inner_text()
+    text = table.inner_text()
+    assert "80 militants" in text and "Iran Press TV" in text
+    assert "60 militants" in text and "Northern Ledger" in text
+    page.screenshot(path=str(SHOTS / "sources-differ.png"), full_page=True)
+    for i in range(2):  # each row's citation opens its own article, at the sentence it quotes
+        row = rows.nth(i)
+        value = row.locator("td").first.inner_text()
+        row.locator("a.cite").first.click()
+        mark = page.locator("#article mark.cited")
+        mark.wait_for()
+        page.wait_for_function(
+            "v => document.querySelector('#article mark.cited').innerText.includes(v)",
+            arg=value.split()[0],
+        )
+        outlet = "Northern Ledger" if value.startswith("60") else "Iran Press TV"
+        assert outlet in page.locator("#article .article-meta").inner_text()

@@ -91,6 +91,8 @@ def test_the_wheel_carries_the_prompts_the_seeds_and_every_module(wheel: Path):
         if "__pycache__" not in f.parts
     ]
     assert modules and set(modules) <= names, sorted(set(modules) - names)
+    # the eval sets' BBC stories are for testing here only: never in the package
+    assert not [n for n in names if n.startswith("evals/") and not n.endswith(".py")]
 
 
 def test_the_installed_wheel_finds_its_own_files(venv: Path, tmp_path: Path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import spans
-from assistant.answer.extractive import _reader_short, _short, acronyms
+from assistant.answer.extractive import Part, _reader_short, _short, acronyms
 from assistant.answer.question import classify
 from assistant.answer.reader import Reading
 from assistant.text import terms
@@ -208,7 +208,7 @@ def test_a_count_borrows_the_date_of_the_sentence_before_only_when_it_has_none_o
     harbour = cands(
         "The bridge reopened on Tuesday.\nEngineers replaced 412 cables during the closure."
     )[1]
-    assert _dated("412 cables", harbour) == ("412 cables", harbour, False)
+    assert _dated("412 cables", harbour) == Part("412 cables", harbour, False)
     own = cands("Jets struck on Monday.\nOn May 25 jets destroyed 32 trucks.")[1]
     assert _dated("32 trucks", own).text == "32 trucks on May 25"
 

@@ -1,0 +1,387 @@
+"""The sources stage: what several articles say, side by side, instead of the one best sentence.
+
+- A figure, date, place or name asked for: each article that answers gives its value; values
+  that differ are all shown, each with its source ("the sources differ"), and the same value
+  from several articles is shown once with all of them ("2 sources agree").
+- "Who said/claimed ...": every speaker, each with the sentence that quotes them.
+- "How do A and B differ", "what did X and Y say about Z": a part per article or per speaker.
+- "Timeline of ...", "what happened to X between May and June": dated events in order, relative
+  dates ("on Monday") placed on the calendar from the article's publication date.
+
+An article counts once: a copy of an article is never indexed (ingest), so it can never make
+"2 sources agree". Sentences from two articles tell of the same thing when both answer the
+question (evidence score) and read alike (cosine of their vectors).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.answer import dates, spans
+from assistant.answer.extractive import Candidate, Draft, Part, acronyms, span_of
+from assistant.answer.question import Question
+from assistant.text import MONTHS, NUMBER_WORDS, terms
+
+SAME = 0.5  # two sentences that read at least this alike, with the same value: the same claim
+RETOLD = 0.7  # ... with another value: the same claim told otherwise (a figure they differ on)
+NEAR = 0.15  # another article's sentence joins when it scores within this of the best
+POOL = 48  # ranked sentences looked at
+EVENTS = 12  # a timeline's dated events at most
+RELEVANT = 0.35  # timeline and comparison: a sentence within this of the best is on the subject
+
+VALUE_KINDS = ("count", "when", "who", "where")  # questions whose answer is a span of a kind
+
+Vectors = Callable[[Candidate], np.ndarray]
+
+
+def across(q: Question, draft: Draft, vector: Vectors, min_support: float) -> Draft:
+    """The draft laid out across articles where the question asks for that, else as it was."""
+    if draft.best is None or not draft.ranked or draft.abstained:
+        return draft
+    if q.layout == "timeline":
+        return _timeline(q, draft, vector)
+    if q.layout == "compare":
+        return _compare(q, draft, vector)
+    if q.kind == "attribution" or _ASKS_SPEAKERS.match(q.text):
+        return _speakers(q, draft, vector, min_support)
+    if q.kind in VALUE_KINDS or q.figure:
+        draft = _values(q, draft, vector, min_support)
+    if q.kind == "when":
+        return _placed(draft)
+    return draft
+
+
+def _placed(draft: Draft) -> Draft:
+    """Relative dates on the calendar: 'on Monday' in an article of Thursday 1 June 2017 reads
+    'on Monday (29 May 2017)' in each part of the answer. The short answer keeps the
+    article's words, which the answer then states."""
+
+    def place(text: str, c: Candidate) -> str:
+        w = dates.first(text, c.passage.published)
+        if w is None or not w.relative or not w.date or w.label in text:
+            return text
+        return text[: w.end] + f" ({w.label})" + text[w.end :]
+
+    parts = [
+        p._replace(
+            text=place(p.text, p.cand) if p.text != p.cand.text else p.text,
+            value=place(p.value, p.cand) if p.value else None,
+        )
+        for p in draft.parts
+    ]
+    return replace(draft, parts=parts)
+
+
+def _aid(c: Candidate) -> str:
+    return c.passage.chunk.article_id
+
+
+def _answering(
+    draft: Draft,
+    vector: Vectors,
+    min_support: float,
+    value: Callable[[Candidate], str | None],
+    key: Callable[[Candidate, str], tuple],
+) -> list[tuple[Candidate, str, tuple]]:
+    """The best sentence's value and, from each other article, its best sentence that tells of
+    the same thing with a value: one that gives a value already found needs only to answer
+    (the support threshold) and read somewhat like the best (SAME); one that gives another
+    value must answer nearly as well (within NEAR) and read much like it (RETOLD), or two
+    figures about two things would be taken for sources that differ."""
+    best = draft.best
+    assert best is not None
+    first = value(best)
+    if first is None:
+        return []
+    out = [(best, first, key(best, first))]
+    seen = {_aid(best)}
+    bv = vector(best)
+    for c in draft.ranked[:POOL]:
+        if _aid(c) in seen or c.score < min_support:
+            continue
+        alike = float(np.dot(vector(c), bv))
+        if alike < SAME or (v := value(c)) is None:
+            continue
+        k = key(c, v)
+        if any(_same(k, x[2]) for x in out) or (alike >= RETOLD and c.score >= best.score - NEAR):
+            seen.add(_aid(c))
+            out.append((c, v, k))
+    return out
+
+
+def _values(q: Question, draft: Draft, vector: Vectors, min_support: float) -> Draft:
+    """The value each article gives: of the asked kind (a count, a time, a name, a place), or
+    for other questions the figure the sentence states ('valued at $6.75bn', '60%')."""
+    qterms = set(q.terms) | acronyms(q.terms)
+    asked = set(terms(q.text))
+
+    def value(c: Candidate) -> str | None:
+        if c is draft.best and draft.short_answer:
+            return draft.short_answer
+        if q.kind not in VALUE_KINDS:
+            return figure(c.text, qterms, asked)
+        span, _ = span_of(q, c.text, qterms)
+        if span is None or (q.kind == "count" and q.unit and not spans.unit_matches(span, q.unit)):
+            return None
+        return span.text
+
+    found = _answering(draft, vector, min_support, value, lambda c, v: _key(q, c, v))
+    if len(found) < 2:
+        return draft
+    groups = _groups([k for _, _, k in found])
+    first = draft.parts[0]
+    parts = [
+        Part(
+            first.text if c is draft.best and q.kind in VALUE_KINDS else v,
+            c,
+            first.context if c is draft.best else False,
+            value=v,
+            speaker=_speaker(c.text),
+            group=g,
+        )
+        for (c, v, _), g in zip(found, groups)
+    ]
+    relation = "differ" if len(set(groups)) > 1 else "agree"
+    return replace(draft, parts=parts, layout="claims", relation=relation)
+
+
+def figure(sentence: str, qterms: set[str], asked: set[str]) -> str | None:
+    """The figure a sentence states nearest the question's words ('$6.75bn', '60% of its
+    output'), less any the question itself gives; None when it states none."""
+    found = [s for s in spans.counts(sentence) if amount(s.text) is not None]
+    found = [s for s in found if not set(terms(s.text)) <= asked or not terms(s.text)]
+    span = spans.nearest(found, sentence, qterms)
+    return span.text if span else None
+
+
+def _speakers(q: Question, draft: Draft, vector: Vectors, min_support: float) -> Draft:
+    """Everyone the answering sentences quote: each sentence that answers (the support
+    threshold) and reads somewhat like the best one (SAME) gives its speaker; a speaker is
+    listed once per article. The same words given to other people in other articles are a
+    disagreement on who said them; other people saying other things are just more speakers."""
+    best = draft.best
+    assert best is not None
+    bv = vector(best)
+    found: list[tuple[Candidate, str, tuple]] = []
+    for c in draft.ranked[:POOL]:
+        if c.score < min_support or float(np.dot(vector(c), bv)) < SAME:
+            continue
+        own = c is best and q.kind == "attribution" and draft.short_answer
+        name = draft.short_answer if own else _speaker(c.text)
+        if not name or not name[0].isupper():
+            continue
+        k = _name(name)
+        if not any(_same(k, x[2]) and _aid(c) == _aid(x[0]) for x in found):
+            found.append((c, name, k))
+    if len({_aid(c) for c, _, _ in found}) < 2 and len(found) < 2:
+        return draft
+    keys = _groups([k for _, _, k in found])
+    parts = [Part(v, c, value=v, speaker=v, group=g) for (c, v, _), g in zip(found, keys)]
+    retold = any(
+        float(np.dot(vector(a.cand), vector(b.cand))) >= RETOLD
+        for a in parts
+        for b in parts
+        if a.group != b.group and _aid(a.cand) != _aid(b.cand)
+    )
+    relation = "agree" if len(set(keys)) == 1 else "differ" if retold else None
+    return replace(draft, parts=parts, layout="speakers", relation=relation)
+
+
+_SAYING_VERBS = (
+    r"said|say|says|told|tell|claimed|claim|critici[sz]ed|critici[sz]e|dismissed|dismiss|"
+    r"condemned|condemn|warned|warn|argued|argue|spoken out|spoke out|speak out|accused|accuse|"
+    r"denied|deny|insisted|insist|praised|praise|welcomed|welcome|attacked|attack|rejected|"
+    r"reject|blamed|blame|described|describe|called"
+)
+# "who said ...", "which opposition politicians criticised ...": asks who spoke
+_ASKS_SPEAKERS = re.compile(
+    rf"^\s*(?:who|which\b[\w\s'-]{{0,40}}?)\s+(?:have |has |had |also )*(?:{_SAYING_VERBS})\b",
+    re.I,
+)
+
+
+def _compare(q: Question, draft: Draft, vector: Vectors) -> Draft:
+    """A part per speaker the question names ('what did X and Y say'), else per article."""
+    best = draft.best
+    assert best is not None
+    pool = [c for c in draft.ranked[:POOL] if c.score >= best.score - RELEVANT]
+    parts: list[Part] = []
+    names = q.compared
+    if names:
+        for name in names:
+            words = set(terms(name))
+            c = next((c for c in pool if words & set(terms(c.text + " " + c.before))), None)
+            if c is not None and all(p.cand is not c for p in parts):
+                speaker = _speaker(c.text)
+                parts.append(Part(c.text, c, label=name, speaker=speaker, group=len(parts)))
+    else:  # an article that says what another already said (a copy's twin) shares its part
+        seen: set[str] = set()
+        for c in pool:
+            if _aid(c) in seen:
+                continue
+            seen.add(_aid(c))
+            twin = next(
+                (
+                    i
+                    for i, p in enumerate(parts)
+                    if float(np.dot(vector(p.cand), vector(c))) >= 1 - NEAR
+                ),
+                None,
+            )
+            if twin is None:
+                speaker = _speaker(c.text)
+                parts.append(
+                    Part(c.text, c, label=c.passage.title, speaker=speaker, group=len(parts))
+                )
+            else:
+                parts[twin] = parts[twin]._replace(also=(*parts[twin].also, c))
+    if len(parts) < 2:
+        return draft
+    return replace(draft, parts=parts[:4], short_answer=None, layout="compare")
+
+
+def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
+    """Dated events in order, each cited. The articles that tell of the subject are those with
+    a sentence scoring within RELEVANT of the best; each of their dated sentences that shares
+    a word with the question (itself or the sentence before) is an event, the EVENTS best of
+    them kept. The same event told by two articles (the same date, sentences that read alike)
+    is one row with both citations; undated sentences that answer as well come last."""
+    best = draft.best
+    assert best is not None
+    window = _window(q.text)
+    about = {_aid(c) for c in draft.ranked if c.score >= best.score - RELEVANT}
+    dated: list[Part] = []
+    undated: list[Part] = []
+    for c in draft.ranked:
+        if _aid(c) not in about or not c.window:
+            continue
+        when = dates.first(c.text, c.passage.published)
+        if when is not None and when.date:
+            if window and not window[0] <= when.key <= window[1]:
+                continue
+            rows, most = dated, EVENTS
+        elif when is None and c.score >= best.score - NEAR:
+            rows, most = undated, 2
+        else:
+            continue
+        twin = next(
+            (
+                i
+                for i, p in enumerate(rows)
+                if (p.when.date if p.when else None) == (when.date if when else None)
+                and float(np.dot(vector(p.cand), vector(c))) >= 1 - NEAR
+            ),
+            None,
+        )
+        if twin is not None:
+            if _aid(c) not in {_aid(x) for x in (rows[twin].cand, *rows[twin].also)}:
+                rows[twin] = rows[twin]._replace(also=(*rows[twin].also, c))
+        elif len(rows) < most:
+            rows.append(Part(c.text, c, when=when, speaker=_speaker(c.text)))
+    if not dated:
+        return draft
+    dated.sort(key=lambda p: (p.when.key if p.when else (0, 0, 0), p.cand.passage.rank))
+    return replace(draft, parts=dated + undated, short_answer=None, layout="timeline")
+
+
+_MONTH_DAY = re.compile(
+    r"\b(?:(?P<d1>\d{1,2}) )?(?P<m>" + "|".join(x.capitalize() for x in MONTHS) + r")\b"
+    r"(?: (?P<d2>\d{1,2})\b(?!\d))?"
+)
+
+
+def _window(question: str) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
+    """'between May and June 2017', 'from 2004 to 2005', 'in March 2005': the first and last
+    day asked about, as (year, month, day) keys; None when the question names no year."""
+    if not re.search(r"\b(?:between|from|since|in|during|until)\b", question, re.I):
+        return None
+    years = [(m.start(), int(m.group())) for m in re.finditer(r"\b(?:19|20)\d\d\b", question)]
+    if not years:
+        return None
+    keys: list[tuple[int, ...]] = []
+    for m in _MONTH_DAY.finditer(question):
+        year = next((y for at, y in years if at > m.start()), years[-1][1])
+        day = m.group("d1") or m.group("d2")
+        month = MONTHS.index(m.group("m").lower()) + 1
+        keys.append((year, month, int(day)) if day else (year, month))
+    named = {k[0] for k in keys}
+    keys += [(y,) for _, y in years if y not in named]
+    lo = min((*k, *[0] * (3 - len(k))) for k in keys)
+    hi = max((*k, *[99] * (3 - len(k))) for k in keys)
+    return lo, hi  # type: ignore[return-value]
+
+
+def _speaker(sentence: str) -> str | None:
+    """Who the sentence quotes ('according to the Russian Defense Ministry', 'Ms Hewitt told')."""
+    found = spans.attributions(sentence)
+    if not found:
+        return None
+    text = found[0].text
+    return None if text.lower() in {"it", "this", "he", "she", "they", "we", "i"} else text
+
+
+def _key(q: Question, c: Candidate, value: str) -> tuple:
+    """What two values must share to be the same: the amount of a count or figure, the
+    calendar date of a time, else the name's words."""
+    if q.kind not in ("when", "who", "where") and (n := amount(value)) is not None:
+        return ("amount", n)
+    if q.kind == "when" and (w := dates.first(value, c.passage.published)) and w.date:
+        return ("date", w.date)
+    return _name(value)
+
+
+def _name(value: str) -> tuple:
+    return ("name", frozenset(terms(value)))
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """Equal amounts, dates one within the other ('2003' and '2003-12'), or names one of which
+    holds the other's words."""
+    if a == b:
+        return True
+    if a[0] == b[0] == "date":
+        return a[1].startswith(b[1]) or b[1].startswith(a[1])
+    return a[0] == b[0] == "name" and bool(a[1]) and (a[1] <= b[1] or b[1] <= a[1])
+
+
+def _groups(keys: Sequence[tuple]) -> list[int]:
+    """A group number per key, the same for keys that are the same (`_same`)."""
+    reps: list[tuple] = []
+    out = []
+    for k in keys:
+        i = next((i for i, r in enumerate(reps) if _same(k, r)), None)
+        if i is None:
+            reps.append(k)
+            i = len(reps) - 1
+        out.append(i)
+    return out
+
+
+_SCALES = {"thousand": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "k": 1e3}
+_SCALES |= {"trillion": 1e12, "hundred": 1e2, "dozen": 12}
+
+
+def amount(text: str) -> float | None:
+    """The number a count states: '80 militants' 80, '£1.4bn' 1.4e9, 'eight fuel trucks' 8."""
+    for m in _AMOUNT.finditer(text.lower()):
+        word, scale = m.group(1), m.group(2)
+        if word[0].isdigit():
+            n = float(word.replace(",", ""))
+        elif word in NUMBER_WORDS:
+            n = float(NUMBER_WORDS[word])
+        elif word in ("a", "an") and scale:
+            n = 1.0
+        else:
+            continue
+        return n * _SCALES.get(scale or "", 1.0)
+    return None
+
+
+_AMOUNT = re.compile(
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\b[a-z]+\b)\s*"
+    r"(thousand|million|billion|trillion|hundred|dozen|bn|m|k)?\b"
+)
