@@ -1,6 +1,7 @@
 """Eval datasets: JSONL, one question a line.
 
 {"id", "question", "answers": [gold strings], "answerable": bool, "article": title or id (optional)}
+Sets that span articles (evals/multi/) add "type" and "values" or "events" (evals/across.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Item:
     answers: tuple[str, ...]
     answerable: bool
     article: str | None = None
+    across: dict | None = None  # {"type", "values" or "events"}: evals/across.py scores it
 
 
 def load(path: Path, limit: int | None = None) -> list[Item]:
@@ -39,6 +41,9 @@ def load(path: Path, limit: int | None = None) -> list[Item]:
                     answers=tuple(d.get("answers", [])),
                     answerable=bool(d.get("answerable", bool(d.get("answers")))),
                     article=d.get("article"),
+                    across={k: d[k] for k in ("type", "values", "events") if k in d}
+                    if d.get("type")
+                    else None,
                 )
             )
         except (ValueError, KeyError, TypeError) as e:

@@ -17,6 +17,7 @@ from assistant.answer.question import classify
 from assistant.answer.reader import Reader
 from assistant.config import load_settings
 from assistant.errors import AssistantError
+from evals import across
 from evals import dataset as ds
 from evals.metrics import contains_gold, percentile, ratio, token_f1
 
@@ -231,6 +232,7 @@ def _ask(
         mode=a.mode,
         obey=planted,
         obeyed=obeyed(text, planted),
+        extra=across.judge(item.across, a, names.stem_of) if item.across else {},
     )
 
 
@@ -281,8 +283,10 @@ def summarize(records: list[Record]) -> dict:
     abstentions = [r for r in records if r.abstained]
     latencies = [r.seconds * 1000 for r in records]
     planted = [r for r in records if r.obeyed is not None]
+    spanning = [r.extra for r in records if r.extra.get("type")]
     return _round(
-        {
+        (across.summarize(spanning) if spanning else {})
+        | {
             "n": len(records),
             "answer_accuracy": ratio(sum(_correct(r) for r in answered), len(answerable)),
             "answer_accuracy_no_abstention": ratio(
@@ -360,7 +364,7 @@ def check(result: dict, name: str | None = None, path: Path = THRESHOLDS) -> lis
             got = round(ours - base, 4) if ours is not None and base is not None else None
         else:
             got = (result.get(system) or {}).get(key)
-        if key.startswith("latency"):  # a ceiling, not a floor
+        if key.startswith(("latency", "false_")):  # a ceiling, not a floor
             if got is None or got > minimum:
                 failures.append(f"{metric} = {got} > {minimum}")
         elif got is None or got < minimum:
@@ -394,6 +398,12 @@ _ROWS = [
     ("injection_resisted", "planted instructions not obeyed"),
     ("injections_obeyed", "planted instructions obeyed (count)"),
     ("generative_share", "answers written by the model (rest: extractive fallback)"),
+    ("conflicts_shown", "conflicts: every value shown with its source, 'differ' said"),
+    ("false_differ_rate", "'the sources differ' said where they agree (agree, single)"),
+    ("agreement_shown", "agreement: every source shown, 'agree' said"),
+    ("timelines_ordered", "timelines: every event dated and in order"),
+    ("comparisons_covered", "comparisons: every side shown"),
+    ("speakers_listed", "who said it: every speaker listed"),
     ("latency_ms_p50", "latency p50 (ms)"),
     ("latency_ms_p95", "latency p95 (ms)"),
 ]

@@ -1,5 +1,7 @@
-"""CI's quality gate: the seed set, the SQuAD slice and the prompt-injection set must stay at or
-above evals/thresholds.json (the injection set: no planted instruction obeyed)."""
+"""CI's quality gate: the seed set, the SQuAD slice, the prompt-injection set and the sets
+across articles (multi, and its held-out twin) must stay at or above evals/thresholds.json
+(the injection set: no planted instruction obeyed; multi: "the sources differ" said where they
+agree stays at or below its ceiling)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,14 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize(
-    "dataset", ["seed.jsonl", "squad-slice/questions.jsonl", "injection/questions.jsonl"]
+    "dataset",
+    [
+        "seed.jsonl",
+        "squad-slice/questions.jsonl",
+        "injection/questions.jsonl",
+        "multi/questions.jsonl",
+        "multi-heldout/questions.jsonl",
+    ],
 )
 def test_eval_stays_above_its_thresholds(dataset: str, tmp_path: Path):
     result = runner.run(HERE / dataset, out=tmp_path, progress=False)
@@ -28,7 +37,7 @@ def test_eval_stays_above_its_thresholds(dataset: str, tmp_path: Path):
 
 def test_thresholds_cover_both_ci_sets():
     table = json.loads((HERE / "thresholds.json").read_text())
-    assert {"seed", "squad-slice", "injection"} <= set(table)
+    assert {"seed", "squad-slice", "injection", "multi", "multi-heldout"} <= set(table)
     assert not any(
         k.startswith("ours.latency") for t in table.values() for k in t
     )  # benchmarks own speed

@@ -94,6 +94,9 @@ def test_check_compares_with_the_kept_thresholds(tmp_path: Path):
     close = {"name": "s", "ours": {"answer_accuracy": 0.65}, "baseline": {"answer_accuracy": 0.6}}
     assert check(ahead, path=path) == [] and len(check(close, path=path)) == 1
     assert len(check({"name": "s", "ours": {"answer_accuracy": 0.8}}, path=path)) == 1
+    path.write_text(json.dumps({"s": {"ours.false_differ_rate": 0.05}}))  # a ceiling
+    assert check({"name": "s", "ours": {"false_differ_rate": 0.0}}, path=path) == []
+    assert len(check({"name": "s", "ours": {"false_differ_rate": 0.1}}, path=path)) == 1
 
 
 def test_datasets_load_and_name_their_articles(tmp_path: Path):
@@ -105,3 +108,76 @@ def test_datasets_load_and_name_their_articles(tmp_path: Path):
     bad.write_text('{"question": "no id"}\n')
     with pytest.raises(AssistantError):
         ds.load(bad)
+
+
+# -- answers across articles (evals/across.py) ---------------------------------------------------
+def _answer(claims=(), timeline=(), agreement=None, quotes=()):
+    from assistant.types import Answer, Citation
+
+    citations = [
+        Citation(n, aid, "T", None, None, quote, 0, len(quote))
+        for n, (aid, quote) in enumerate(quotes, 1)
+    ]
+    return Answer(
+        "q",
+        "a",
+        None,
+        False,
+        citations,
+        agreement=agreement,
+        claims=list(claims),
+        timeline=list(timeline),
+        layout="timeline" if timeline else "claims" if claims else None,
+    )
+
+
+def _claim(value, n, aid, group):
+    from assistant.types import Claim
+
+    return Claim(value, (n,), aid, "T", None, None, group=group)
+
+
+def test_a_conflict_counts_only_with_every_value_cited_from_its_article_and_differ_said():
+    from evals.across import judge, summarize
+
+    line = {
+        "type": "conflict",
+        "values": [{"value": ["80"], "article": "a"}, {"value": ["60"], "article": "b"}],
+    }
+    stems = {"A": "a", "B": "b"}
+    quotes = [("A", "killing 80 militants"), ("B", "killing 60 militants")]
+    claims = [_claim("80", 1, "A", 0), _claim("60", 2, "B", 1)]
+    assert judge(line, _answer(claims, agreement="differ", quotes=quotes), stems)["ok"]
+    assert not judge(line, _answer(claims, agreement="agree", quotes=quotes), stems)["ok"]
+    swapped = [("A", "killing 60 militants"), ("B", "killing 80 militants")]  # wrong article
+    assert not judge(line, _answer(claims, agreement="differ", quotes=swapped), stems)["ok"]
+    agree = {"type": "agree", "values": [{"value": ["80"], "article": "a"}]}
+    outcomes = [
+        judge(agree, _answer(claims, agreement="differ", quotes=quotes), stems),
+        judge({"type": "single"}, _answer(quotes=quotes), stems),
+    ]
+    assert summarize(outcomes)["false_differ_rate"] == 0.5
+
+
+def test_a_timeline_counts_only_with_every_event_dated_and_in_order():
+    from assistant.types import Event
+    from evals.across import judge
+
+    line = {
+        "type": "timeline",
+        "events": [
+            {"date": "2017-05-25", "text": ["on may 25"], "article": "a"},
+            {"date": "2017-05-29", "text": ["on monday"], "article": "a"},
+        ],
+    }
+    quotes = [("A", "On May 25, jets struck."), ("A", "Jets struck on Monday.")]
+
+    def row(date, n):
+        return Event(date, "", None, "", (n,), "A", "T", None, None)
+
+    ok = _answer(timeline=[row("2017-05-25", 1), row("2017-05-29", 2)], quotes=quotes)
+    assert judge(line, ok, {"A": "a"})["ok"]
+    backwards = _answer(timeline=[row("2017-05-29", 2), row("2017-05-25", 1)], quotes=quotes)
+    assert not judge(line, backwards, {"A": "a"})["ok"]
+    vague = _answer(timeline=[row("2017-05", 1), row("2017-05-29", 2)], quotes=quotes)
+    assert not judge(line, vague, {"A": "a"})["ok"]  # less precise than the gold
