@@ -3,7 +3,8 @@
 - A figure, date, place or name asked for: each article that answers gives its value; values
   that differ are all shown, each with its source ("the sources differ"), and the same value
   from several articles is shown once with all of them ("2 sources agree").
-- "Who said/claimed ...": every speaker, each with the sentence that quotes them.
+- "Who said/claimed ...": every speaker, each with the sentence that quotes them (or, inside a
+  quotation, the sentence before that names them).
 - "How do A and B differ", "what did X and Y say about Z": a part per article or per speaker.
 - "Timeline of ...", "what happened to X between May and June": dated events in order, relative
   dates ("on Monday") placed on the calendar from the article's publication date.
@@ -26,12 +27,15 @@ from assistant.answer.extractive import Candidate, Draft, Part, acronyms, span_o
 from assistant.answer.question import Question
 from assistant.text import MONTHS, NUMBER_WORDS, terms
 
-SAME = 0.5  # two sentences that read at least this alike, with the same value: the same claim
+SAME = 0.5  # two sentences that read this alike tell of the same thing (speakers)
+AGREE = 0.4  # ... this alike, with the same figure or date: the same claim
 RETOLD = 0.7  # ... with another value: the same claim told otherwise (a figure they differ on)
+SAME_WORDS = 0.4  # ... and sharing this share of their words, less the speakers': the same quote
 NEAR = 0.15  # another article's sentence joins when it scores within this of the best
 POOL = 48  # ranked sentences looked at
 EVENTS = 12  # a timeline's dated events at most
 RELEVANT = 0.35  # timeline and comparison: a sentence within this of the best is on the subject
+ON_SUBJECT = 0.5  # a timeline's best sentence (with the one before) holds this share of its words
 
 VALUE_KINDS = ("count", "when", "who", "where")  # questions whose answer is a span of a kind
 
@@ -40,19 +44,20 @@ Vectors = Callable[[Candidate], np.ndarray]
 
 def across(q: Question, draft: Draft, vector: Vectors, min_support: float) -> Draft:
     """The draft laid out across articles where the question asks for that, else as it was."""
-    if draft.best is None or not draft.ranked or draft.abstained:
+    if draft.best is None or not draft.ranked:
         return draft
-    if q.layout == "timeline":
+    # a timeline needs its subject in the articles, not one sentence that answers it all
+    if q.layout == "timeline" and (not draft.abstained or draft.best.window >= ON_SUBJECT):
         return _timeline(q, draft, vector)
+    if draft.abstained:
+        return draft
     if q.layout == "compare":
         return _compare(q, draft, vector)
     if q.kind == "attribution" or _ASKS_SPEAKERS.match(q.text):
         return _speakers(q, draft, vector, min_support)
     if q.kind in VALUE_KINDS or q.figure:
         draft = _values(q, draft, vector, min_support)
-    if q.kind == "when":
-        return _placed(draft)
-    return draft
+    return _placed(draft) if q.kind == "when" else draft
 
 
 def _placed(draft: Draft) -> Draft:
@@ -88,10 +93,13 @@ def _answering(
     key: Callable[[Candidate, str], tuple],
 ) -> list[tuple[Candidate, str, tuple]]:
     """The best sentence's value and, from each other article, its best sentence that tells of
-    the same thing with a value: one that gives a value already found needs only to answer
-    (the support threshold) and read somewhat like the best (SAME); one that gives another
-    value must answer nearly as well (within NEAR) and read much like it (RETOLD), or two
-    figures about two things would be taken for sources that differ."""
+    the same thing with a value. One that gives a figure or date already found needs only to
+    come near answering (within NEAR of the support threshold) and read somewhat like the best
+    (AGREE): the same figure in a sentence alike is the same claim. One that gives a name
+    already found must answer (the threshold) and read like it (SAME): names share words too
+    easily. One that gives another value must answer, nearly as well as the best (within
+    NEAR), and read much like it (RETOLD), or two figures about two things would be taken for
+    sources that differ."""
     best = draft.best
     assert best is not None
     first = value(best)
@@ -101,13 +109,16 @@ def _answering(
     seen = {_aid(best)}
     bv = vector(best)
     for c in draft.ranked[:POOL]:
-        if _aid(c) in seen or c.score < min_support:
+        if _aid(c) in seen or c.score < min_support - NEAR:
             continue
         alike = float(np.dot(vector(c), bv))
-        if alike < SAME or (v := value(c)) is None:
+        if alike < AGREE or (v := value(c)) is None:
             continue
         k = key(c, v)
-        if any(_same(k, x[2]) for x in out) or (alike >= RETOLD and c.score >= best.score - NEAR):
+        answers = c.score >= min_support and alike >= SAME
+        if ((k[0] != "name" or answers) and any(_same(k, x[2]) for x in out)) or (
+            alike >= RETOLD and c.score >= max(min_support, best.score - NEAR)
+        ):
             seen.add(_aid(c))
             out.append((c, v, k))
     return out
@@ -171,7 +182,7 @@ def _speakers(q: Question, draft: Draft, vector: Vectors, min_support: float) ->
         if c.score < min_support or float(np.dot(vector(c), bv)) < SAME:
             continue
         own = c is best and q.kind == "attribution" and draft.short_answer
-        name = draft.short_answer if own else _speaker(c.text)
+        name = draft.short_answer if own else _speaker(c.text, c.before)
         if not name or not name[0].isupper():
             continue
         k = _name(name)
@@ -180,15 +191,29 @@ def _speakers(q: Question, draft: Draft, vector: Vectors, min_support: float) ->
     if len({_aid(c) for c, _, _ in found}) < 2 and len(found) < 2:
         return draft
     keys = _groups([k for _, _, k in found])
-    parts = [Part(v, c, value=v, speaker=v, group=g) for (c, v, _), g in zip(found, keys)]
+    parts = [
+        Part(v, c, v not in c.text and v in c.before, value=v, speaker=v, group=g)
+        for (c, v, _), g in zip(found, keys)
+    ]
     retold = any(
-        float(np.dot(vector(a.cand), vector(b.cand))) >= RETOLD
+        _retold(a, b, vector)
         for a in parts
         for b in parts
         if a.group != b.group and _aid(a.cand) != _aid(b.cand)
     )
     relation = "agree" if len(set(keys)) == 1 else "differ" if retold else None
     return replace(draft, parts=parts, layout="speakers", relation=relation)
+
+
+def _retold(a: Part, b: Part, vector: Vectors) -> bool:
+    """The same words told of another speaker: the sentences read alike (RETOLD) and share
+    many of their words once the speakers' own are left out (SAME_WORDS); two people making
+    a like point in their own words are two speakers, not a disagreement."""
+    if float(np.dot(vector(a.cand), vector(b.cand))) < RETOLD:
+        return False
+    left = set(terms(a.cand.text)) - set(terms(a.speaker or ""))
+    right = set(terms(b.cand.text)) - set(terms(b.speaker or ""))
+    return bool(left | right) and len(left & right) / len(left | right) >= SAME_WORDS
 
 
 _SAYING_VERBS = (
@@ -285,7 +310,9 @@ def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
     if not dated:
         return draft
     dated.sort(key=lambda p: (p.when.key if p.when else (0, 0, 0), p.cand.passage.rank))
-    return replace(draft, parts=dated + undated, short_answer=None, layout="timeline")
+    return replace(
+        draft, parts=dated + undated, short_answer=None, layout="timeline", abstained=False
+    )
 
 
 _MONTH_DAY = re.compile(
@@ -315,13 +342,20 @@ def _window(question: str) -> tuple[tuple[int, int, int], tuple[int, int, int]] 
     return lo, hi  # type: ignore[return-value]
 
 
-def _speaker(sentence: str) -> str | None:
-    """Who the sentence quotes ('according to the Russian Defense Ministry', 'Ms Hewitt told')."""
+def _speaker(sentence: str, before: str = "") -> str | None:
+    """Who the sentence quotes ('according to the Russian Defense Ministry', 'Ms Hewitt told');
+    for a sentence inside a quotation, who the sentence before names ('Paul Collison said:
+    "... . "Yugansk will most likely end up with Gazprom."')."""
     found = spans.attributions(sentence)
+    if not found and before and sentence.lstrip()[:1] in _QUOTES:
+        found = spans.attributions(before)
     if not found:
         return None
     text = found[0].text
     return None if text.lower() in {"it", "this", "he", "she", "they", "we", "i"} else text
+
+
+_QUOTES = {'"', "\u201c", "\u2018", "'"}
 
 
 def _key(q: Question, c: Candidate, value: str) -> tuple:

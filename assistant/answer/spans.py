@@ -94,6 +94,14 @@ _ATTRIBUTION = [
         r"states|reported|reports|announced|announces|told|alleged|insisted|denied|confirmed|"
         r"threatened|accused)\b"
     ),
+    re.compile(  # 'Paul Collison, chief analyst at Brunswick UBS, said:'
+        r"(?:^|[.;:]\s+)(?:(?:And|But)\s+)?(?P<src>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)+),\s+"
+        r"(?:an?\s+|the\s+)?[a-z][^,]{0,80},\s+(?:has\s+)?(?:said|says|told|warned|added|claimed)\b"
+    ),
+    re.compile(  # 'The Shadow Secretary of State for the Family, Theresa May, said:'
+        r",\s+(?P<src>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)+),\s+(?:has\s+)?(?:said|says|told|"
+        r"warned|added|claimed)\b"
+    ),
     re.compile(  # '"... a serious headache," said Yukos spokesman Alexander Shadrin.'
         r"[,\"\u201d']\s+(?:said|says|claimed|warned|added|told)\s+(?P<src>(?:[A-Z][\w.'-]*\s+)*?"
         r"(?:[a-z]+\s+)?(?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*)*)(?=\s*(?:[,.;]|$))"

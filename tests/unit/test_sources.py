@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant
@@ -278,3 +279,53 @@ def test_a_timeline_renders_as_a_table_in_date_order():
     assert "| 29 May 2017 | on Monday | Jets struck. |" in markdown(
         [{"question": "q", "answer": answer}]
     )
+
+
+def test_a_quote_names_its_speaker_from_the_sentence_before(assistant: Assistant, tmp_path):
+    f = tmp_path / "quotes"
+    f.mkdir()
+    body = (
+        'And Paul Collison, chief analyst at Brunswick UBS, said: "I see no plausible theory. '
+        '"Yugansk will most likely end up with Gazprom but could still end up with the state."'
+    )
+    other = (
+        'Kaha Kiknavelidze, analyst at Troika Dialog, said: "I think it was decided long ago '
+        'that Yugansk should end up with Gazprom."'
+    )
+    write(f, "a", "BBC News", "2004-12-19", "Yukos unit sold", body)
+    write(f, "b", "Meridian Wire", "2004-12-20", "Yukos unit sale", other)
+    write(f, "c", "Gazette", "2017-06-02", "Cycle lanes approved", UNRELATED)
+    assistant.ingest([f])
+    answer = ask(assistant, "Which analysts said Yugansk would end up with Gazprom?")
+    assert answer.layout == "speakers"
+    assert {c.value for c in answer.claims} == {"Paul Collison", "Kaha Kiknavelidze"}
+    assert answer.agreement is None  # two people, their own words: no disagreement
+    collison = next(c for c in answer.claims if c.value == "Paul Collison")
+    quote = answer.citations[collison.citations[0] - 1]
+    assert quote.quote.startswith('"Yugansk') and "Paul Collison" in quote.context.text
+
+
+def test_a_timeline_needs_its_subject_not_one_sentence_that_answers_it_all():
+    from assistant.answer.extractive import Draft, candidates
+    from assistant.answer.question import classify
+    from assistant.answer.sources import across
+    from assistant.types import Chunk, Passage, Sentence
+
+    text = "Parmalat collapsed in December 2003. Banks were sued on Thursday."
+    sentences = (Sentence(0, 35), Sentence(36, len(text)))
+    passage = Passage(Chunk("a", 0, sentences, text), "T", None, "2004-10-08", 1.0, 0)
+    cands = candidates([passage])
+    for c in cands:
+        c.window, c.sem = 0.6, 0.3
+    q = classify("Give a timeline of Parmalat's collapse and the lawsuits")
+    draft = Draft(None, [], True, cands[0], 0.3, ranked=cands)
+
+    def vector(c):
+        return np.eye(2)[cands.index(c)]
+
+    laid = across(q, draft, vector, 0.5)
+    assert laid.layout == "timeline" and not laid.abstained
+    assert [p.when.date for p in laid.parts] == ["2003-12", "2004-10-07"]
+    for c in cands:
+        c.window = 0.2  # the subject is not there: the abstention stands
+    assert across(q, draft, vector, 0.5) is draft
