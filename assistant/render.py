@@ -119,13 +119,18 @@ def html(answer: dict, filters: dict | None = None) -> str:
         f'title="Open the article at this sentence">[{c["n"]}]</a>'
         for c in answer["citations"]
     }
-    text = esc(answer["answer"])
-    if answer.get("short_answer"):  # the short answer stands out where the answer states it
-        short = esc(answer["short_answer"])
-        text = text.replace(short, f"**{short}**", 1) if short in text else f"**{short}**\n\n{text}"
-    text = re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), text)
-    if answer.get("layout"):
+    if answer.get("layout"):  # across articles: a table
         text = _html_table(answer, links)
+    else:
+        text = esc(answer["answer"])
+        if answer.get("short_answer"):  # the short answer stands out where the answer states it
+            short = esc(answer["short_answer"])
+            text = (
+                text.replace(short, f"**{short}**", 1)
+                if short in text
+                else f"**{short}**\n\n{text}"
+            )
+        text = _linked(text, links)
     parts = [text]
     for c in answer["citations"]:
         at = esc(where(c))
@@ -205,14 +210,17 @@ def verdict(answer: dict) -> str:
     return ""
 
 
+def _linked(text: str, links: dict[int, str]) -> str:
+    """Each [n] of `text` as its citation's link (a marker with no citation stays as it is)."""
+    return re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), text)
+
+
 def _html_table(answer: dict, links: dict[int, str]) -> str:
     esc = _html.escape
     header, body = rows(answer) or ([], [])
 
     def cell(i: int, value: str) -> str:
-        if i < len(header) - 1:
-            return esc(value)
-        return re.sub(r"\[(\d+)\]", lambda m: links.get(int(m.group(1)), m.group(0)), value)
+        return esc(value) if i < len(header) - 1 else _linked(value, links)
 
     said = verdict(answer)
     return (

@@ -64,13 +64,11 @@ class When:
 def times(sentence: str, published: str | None) -> list[When]:
     """Every time `sentence` names, in order, each placed on the calendar where it can be."""
     pub = _parse(published)
-    found = [
-        When(s.text, s.start, s.end, _absolute(s.text, sentence, pub))
-        for s in spans.dates(sentence)
-        if _weekday_of(s.text) is None
-    ]
+    found = []
     for s in spans.dates(sentence):
-        if (wd := _weekday_of(s.text)) is not None:
+        if (wd := _weekday_of(s.text)) is None:
+            found.append(When(s.text, s.start, s.end, _absolute(s.text, sentence, pub)))
+        else:
             future = bool(_FUTURE.search(sentence[max(0, s.start - 40) : s.start]))
             last = bool(re.search(r"\blast\s+$", sentence[: s.start], re.I))
             found.append(When(s.text, s.start, s.end, _weekday(wd, pub, future, last), True))

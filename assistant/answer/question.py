@@ -96,8 +96,9 @@ def classify(text: str) -> Question:
     layout = _layout(text)
     words = tuple(terms(text))
     if layout:  # "timeline", "differ", "reports", "between May and June": how, not what about
-        words = tuple(w for w in words if w not in _LAYOUT_WORDS and not _WHEN_WORD.match(w))
-        words = words or tuple(terms(text))
+        words = (
+            tuple(w for w in words if w not in _LAYOUT_WORDS and not _WHEN_WORD.match(w)) or words
+        )
     return Question(
         text,
         kind,

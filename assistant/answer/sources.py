@@ -249,21 +249,11 @@ def _compare(q: Question, draft: Draft, vector: Vectors) -> Draft:
             if _aid(c) in seen:
                 continue
             seen.add(_aid(c))
-            twin = next(
-                (
-                    i
-                    for i, p in enumerate(parts)
-                    if float(np.dot(vector(p.cand), vector(c))) >= 1 - NEAR
-                ),
-                None,
-            )
-            if twin is None:
+            if not _joined(parts, c, vector):
                 speaker = _speaker(c.text)
                 parts.append(
                     Part(c.text, c, label=c.passage.title, speaker=speaker, group=len(parts))
                 )
-            else:
-                parts[twin] = parts[twin]._replace(also=(*parts[twin].also, c))
     if len(parts) < 2:
         return draft
     return replace(draft, parts=parts[:4], short_answer=None, layout="compare")
@@ -293,19 +283,7 @@ def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
             rows, most = undated, 2
         else:
             continue
-        twin = next(
-            (
-                i
-                for i, p in enumerate(rows)
-                if (p.when.date if p.when else None) == (when.date if when else None)
-                and float(np.dot(vector(p.cand), vector(c))) >= 1 - NEAR
-            ),
-            None,
-        )
-        if twin is not None:
-            if _aid(c) not in {_aid(x) for x in (rows[twin].cand, *rows[twin].also)}:
-                rows[twin] = rows[twin]._replace(also=(*rows[twin].also, c))
-        elif len(rows) < most:
+        if not _joined(rows, c, vector, when) and len(rows) < most:
             rows.append(Part(c.text, c, when=when, speaker=_speaker(c.text)))
     if not dated:
         return draft
@@ -313,6 +291,21 @@ def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
     return replace(
         draft, parts=dated + undated, short_answer=None, layout="timeline", abstained=False
     )
+
+
+def _joined(
+    rows: list[Part], c: Candidate, vector: Vectors, when: dates.When | None = None
+) -> bool:
+    """Whether `c` tells again what a row already says (reads alike within NEAR, of the same
+    date): then it is cited with that row (once per article) instead of making a row."""
+    day = when.date if when else None
+    for i, p in enumerate(rows):
+        same_day = (p.when.date if p.when else None) == day
+        if same_day and float(np.dot(vector(p.cand), vector(c))) >= 1 - NEAR:
+            if _aid(c) not in {_aid(x) for x in (p.cand, *p.also)}:
+                rows[i] = p._replace(also=(*p.also, c))
+            return True
+    return False
 
 
 _MONTH_DAY = re.compile(
