@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 
 from assistant.answer import cite, sources
-from assistant.answer.extractive import Candidate, candidates
+from assistant.answer.extractive import Candidate, Draft, candidates
 from assistant.answer.extractive import answer as extract
-from assistant.answer.question import classify
+from assistant.answer.question import Question, classify
 from assistant.answer.reader import Reader
 from assistant.answer.verify import Verified, instruction_like, verify
 from assistant.config import Settings, load_settings
@@ -269,26 +269,21 @@ class Assistant:
             yield "answer", empty
             return
         # 3 read (answer/extractive.py): every sentence scored, the answer and its support
-        cands = candidates(passages)
-        vectors = self.sentence_vectors(cands)
-        draft = extract(
-            q,
-            qvec,
-            cands,
-            vectors,
-            self.retriever.lexical().idf,
-            self.min_support,
-            self.reader,
-            self.settings.reader_candidates,
-        )
-        by_key = {(c.passage.chunk.article_id, c.start): v for c, v in zip(cands, vectors)}
+        draft, by_key = self._read(q, qvec, passages)
+        if q.layout == "timeline" and draft.best is not None:  # the whole of each article on
+            more = self._rest(sources.on_subject(draft), passages)  # the subject is read
+            if more:
+                draft, by_key = self._read(q, qvec, [*passages, *more])
         # 3b sources (answer/sources.py): what each article says, when the question asks across
         draft = sources.across(
             q, draft, lambda c: by_key[(c.passage.chunk.article_id, c.start)], self.min_support
         )
         # 4 cite (answer/cite.py): quotes numbered, each checked against the stored text
         found = cite.extractive(
-            asked, draft, abstain, self._texts(cite.articles_of(p.cand for p in draft.parts))
+            asked,
+            draft,
+            abstain,
+            self._texts(cite.articles_of(c for p in draft.parts for c in (p.cand, *p.also))),
         )
         if found.abstained and allowed:
             found.answer = self._filtered_out(allowed)
@@ -451,6 +446,34 @@ class Assistant:
             return rule, f"{why}; {_FALLBACK}", None
         used.append(prompt.ref)
         return rewritten(text, asked, history, rule) or rule, None, llm
+
+    def _read(
+        self, q: Question, qvec: np.ndarray, passages: Sequence[Passage]
+    ) -> tuple[Draft, dict[tuple[str, int], np.ndarray]]:
+        """The draft answer from these passages' sentences, and each sentence's vector by
+        (article id, start)."""
+        cands = candidates(passages)
+        vectors = self.sentence_vectors(cands)
+        draft = extract(
+            q,
+            qvec,
+            cands,
+            vectors,
+            self.retriever.lexical().idf,
+            self.min_support,
+            self.reader,
+            self.settings.reader_candidates,
+        )
+        return draft, {(c.passage.chunk.article_id, c.start): v for c, v in zip(cands, vectors)}
+
+    def _rest(self, article_ids: Sequence[str], passages: Sequence[Passage]) -> list[Passage]:
+        """The chunks of these articles not among `passages`, as passages ranked after them."""
+        have = {p.chunk.id for p in passages}
+        return [
+            Passage(c, m["title"], m["source"] or None, m["published"] or None, 0.0, len(passages))
+            for c, m in self.store.chunks_of(article_ids)
+            if c.id not in have
+        ]
 
     def _texts(self, article_ids: Iterable[str]) -> dict[str, str]:
         """The stored texts of these articles, which citations are checked against."""

@@ -386,6 +386,21 @@ class Store:
             for cid, doc, meta in zip(rec["ids"], rec["documents"], rec["metadatas"])
         ]
 
+    @_guarded
+    def chunks_of(self, article_ids: Sequence[str]) -> list[tuple[Chunk, dict]]:
+        """Every chunk of these articles, article by article in their order, each in order."""
+        if not article_ids:
+            return []
+        rec = self.chunks.get(
+            where={"article_id": {"$in": list(article_ids)}}, include=["documents", "metadatas"]
+        )
+        found = [
+            (_chunk(cid, doc, meta), meta)
+            for cid, doc, meta in zip(rec["ids"], rec["documents"], rec["metadatas"])
+        ]
+        order = {a: i for i, a in enumerate(article_ids)}
+        return sorted(found, key=lambda cm: (order[cm[0].article_id], cm[0].index))
+
     def iter_chunks(self) -> Iterator[tuple[Chunk, dict]]:
         """Every chunk with its metadata, page by page."""
         for offset in range(0, self._count(self.chunks), _PAGE):

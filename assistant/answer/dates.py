@@ -20,7 +20,12 @@ _RELATIVE = re.compile(
 )
 _SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _SMALL |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_FUTURE = re.compile(r"\b(?:will|would|is due|are due|is to|are to|plans? to|next|shall)\b", re.I)
+# the verb looks ahead: 'will resume on Monday', 'the ban comes into force on Friday'
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|next|(?:is|are) (?:due|to|expected|set|scheduled)|plans? to|"
+    r"(?:comes|come) into (?:force|effect)|takes effect|goes on sale|(?:is|are) going to)\b",
+    re.I,
+)
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)(?!\d)")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Z][a-z]+)\.?", re.I)
 _MONTH_DAY = re.compile(r"\b([A-Z][a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
@@ -69,7 +74,7 @@ def times(sentence: str, published: str | None) -> list[When]:
         if (wd := _weekday_of(s.text)) is None:
             found.append(When(s.text, s.start, s.end, _absolute(s.text, sentence, pub)))
         else:
-            future = bool(_FUTURE.search(sentence[max(0, s.start - 40) : s.start]))
+            future = bool(_FUTURE.search(_clause(sentence, s.start)))
             last = bool(re.search(r"\blast\s+$", sentence[: s.start], re.I))
             found.append(When(s.text, s.start, s.end, _weekday(wd, pub, future, last), True))
     for m in _RELATIVE.finditer(sentence):
@@ -90,6 +95,13 @@ def first(sentence: str, published: str | None) -> When | None:
     return next(iter(told or placed or found), None)
 
 
+def _clause(sentence: str, at: int) -> str:
+    """The words before `at` in its clause (from the last comma, colon or semicolon), at most
+    80 characters: where the verb of the time at `at` is."""
+    head = sentence[max(0, at - 80) : at]
+    return re.split(r"[,;:()]", head)[-1]
+
+
 def _parse(published: str | None) -> date | None:
     try:
         return date.fromisoformat(published) if published else None
@@ -104,11 +116,12 @@ def _weekday_of(text: str) -> int | None:
 
 def _weekday(wd: int, pub: date | None, future: bool, last: bool) -> str | None:
     """The weekday nearest the publication date on the side the sentence speaks of: before it
-    (or the day itself: 'on Thursday' in Thursday's paper) unless the verb looks ahead."""
+    unless the verb looks ahead, the day itself either way ('on Thursday' in Thursday's
+    paper), except for 'last Thursday'."""
     if pub is None:
         return None
     if future:
-        return (pub + timedelta(days=(wd - pub.weekday()) % 7 or 7)).isoformat()
+        return (pub + timedelta(days=(wd - pub.weekday()) % 7)).isoformat()
     back = (pub.weekday() - wd) % 7
     return (pub - timedelta(days=back or (7 if last else 0))).isoformat()
 

@@ -127,7 +127,9 @@ _FIGURE = re.compile(
 
 _TIMELINE = re.compile(
     r"\b(?:timeline|chronology|chronicle|sequence of events|in (?:chronological|what) order|"
-    r"key (?:events|dates|moments|developments)|events (?:leading|that led)|unfold(?:ed|s)?)\b"
+    r"key (?:events|dates|moments|developments)|events (?:leading|that led)|unfold(?:ed|s)?|"
+    r"dated (?:sequence|history|events|account|list)|sequence of developments|"
+    r"(?:set|lay|put|list)(?: out)? in (?:\w+ )?order)\b"
     r"|^\s*(?:trace|outline the events)\b|^\s*what (?:has |had )?happened\b.*\b(?:between|"
     r"since|from|during|over the|in the (?:days|weeks|months|years)|after)\b"
     r"|^\s*when (?:did|was|were|do|does|has|have)\b[^?]*,[^?]*\band\b",  # when did X, Y and Z?

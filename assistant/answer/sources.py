@@ -35,6 +35,7 @@ NEAR = 0.15  # another article's sentence joins when it scores within this of th
 POOL = 48  # ranked sentences looked at
 EVENTS = 12  # a timeline's dated events at most
 RELEVANT = 0.35  # timeline and comparison: a sentence within this of the best is on the subject
+ARTICLES = 6  # a timeline reads the whole of this many articles on its subject at most
 ON_SUBJECT = 0.5  # a timeline's best sentence (with the one before) holds this share of its words
 
 VALUE_KINDS = ("count", "when", "who", "where")  # questions whose answer is a span of a kind
@@ -268,7 +269,7 @@ def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
     best = draft.best
     assert best is not None
     window = _window(q.text)
-    about = {_aid(c) for c in draft.ranked if c.score >= best.score - RELEVANT}
+    about = set(on_subject(draft))
     dated: list[Part] = []
     undated: list[Part] = []
     for c in draft.ranked:
@@ -291,6 +292,15 @@ def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
     return replace(
         draft, parts=dated + undated, short_answer=None, layout="timeline", abstained=False
     )
+
+
+def on_subject(draft: Draft) -> list[str]:
+    """The articles that tell of a timeline's subject, best first: those with a sentence
+    scoring within RELEVANT of the best; ARTICLES at most."""
+    best = draft.best
+    assert best is not None
+    ids = [_aid(c) for c in draft.ranked if c.score >= best.score - RELEVANT]
+    return list(dict.fromkeys(ids))[:ARTICLES]
 
 
 def _joined(

@@ -20,6 +20,18 @@ THURSDAY = "2017-06-01"  # the seed's publication date
         ("The ministry spoke on Thursday.", "on Thursday", THURSDAY),  # the day itself
         ("He resigned last Thursday.", "Thursday", "2017-05-25"),
         ("Talks will resume on Monday.", "on Monday", "2017-06-05"),  # the verb looks ahead
+        (
+            "Fans say they will go out and test the new law to its limits on Monday.",
+            "on Monday",
+            "2017-06-05",
+        ),  # ... from afar in its clause
+        ("The ban comes into effect from midnight on Friday.", "on Friday", "2017-06-02"),
+        ("The console goes on sale on Thursday.", "on Thursday", THURSDAY),
+        (
+            "He said it would be clear, given the law, which came into force on Monday.",
+            "on Monday",
+            "2017-05-29",
+        ),  # another clause's verb does not
         ("Yesterday the firm fired 30 staff.", "Yesterday", "2017-05-31"),
         ("Shares fell last week.", "last week", "2017-05-22"),
         ("Sales rose last month.", "last month", "2017-05"),

@@ -329,3 +329,56 @@ def test_a_timeline_needs_its_subject_not_one_sentence_that_answers_it_all():
     for c in cands:
         c.window = 0.2  # the subject is not there: the abstention stands
     assert across(q, draft, vector, 0.5) is draft
+
+
+def test_a_timeline_reads_the_whole_of_each_article_on_its_subject(
+    assistant: Assistant, folder: Path
+):
+    filler = " ".join(
+        f"Witness number {n} described how the convoy strikes near Raqqah lit up the desert."
+        for n in range(1, 13)
+    )
+    late = "On May 31, Russian warships fired cruise missiles at the Raqqah convoys."
+    write(
+        folder,
+        "convoy",
+        "Press TV",
+        "2017-06-01",
+        "Airstrikes hit convoys",
+        f"{CONVOY} {filler} {late}",
+    )
+    assistant.ingest([folder])
+    question = "Give a timeline of the Russian strikes on the Raqqah convoys"
+    found = assistant.search(question, top_k=1)
+    assert len(found) == 1 and late not in found[0].chunk.text  # not among the passages found
+    answer = assistant.ask(question, top_k=1)
+    assert answer.layout == "timeline"
+    assert ("2017-05-31", late) in [(e.date, e.text) for e in answer.timeline]
+
+
+def test_an_event_told_alike_by_two_articles_cites_both(assistant: Assistant, folder: Path):
+    told = "On May 25, Russian jets attacked another convoy near Palmyra, witnesses told us."
+    ledger(folder, f"Readers may write to the editor at the usual address. {told}", "2017-06-01")
+    assistant.ingest([folder])
+    answer = ask(assistant, "Give a timeline of the Russian strikes on the convoys")
+    row = next(e for e in answer.timeline if e.date == "2017-05-25")
+    titles = {answer.citations[n - 1].title for n in row.citations}
+    assert titles == {"Airstrikes hit convoys", "Jets strike convoys"}
+
+
+@pytest.mark.parametrize(
+    ("question", "layout"),
+    [
+        ("Give a timeline of the strikes on the convoys", "timeline"),
+        ("Set out in order the dated events in the row over the advice", "timeline"),
+        ("Give a dated history of Fiat's Ferrari holding", "timeline"),
+        ("Give a dated sequence of developments in the bid battle", "timeline"),
+        ("What did the firm do in order to cut costs?", None),
+        ("How do the two reports differ on the number killed?", "compare"),
+        ("How many militants were killed?", None),
+    ],
+)
+def test_the_question_says_how_the_answer_is_laid_out(question: str, layout: str | None):
+    from assistant.answer.question import classify
+
+    assert classify(question).layout == layout
