@@ -12,7 +12,7 @@ from assistant.answer import spans
 from assistant.text import MONTHS, WEEKDAYS, month_number
 
 _RELATIVE = re.compile(
-    r"\b(?:(?P<day>yesterday|today|tonight|this (?:morning|afternoon|evening))"
+    r"\b(?:(?P<day>yesterday|today|tonight|overnight|this (?:morning|afternoon|evening))"
     r"|(?:(?P<which>last|this|next|earlier this|later this) (?P<span>week|month|year))"
     r"|(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten) "
     r"(?P<unit>days?|weeks?|months?|years?) ago)\b",
@@ -87,11 +87,12 @@ def times(sentence: str, published: str | None) -> list[When]:
 
 def first(sentence: str, published: str | None) -> When | None:
     """When the sentence's event happened: its first placed time that a preposition or a
-    relative word introduces ('on Monday', not the 'Thursday' of 'a Thursday statement'),
-    else its first placed time, else its first time, else None."""
+    relative word introduces ('on Monday', 'last year'; not the 'Thursday' of 'a Thursday
+    statement' nor the '2002' of 'the 2002 London Marathon'), else its first placed time,
+    else its first time, else None."""
     found = times(sentence, published)
     placed = [w for w in found if w.date]
-    told = [w for w in placed if " " in w.words or _weekday_of(w.words) is None]
+    told = [w for w in placed if " " in w.words or (w.relative and _weekday_of(w.words) is None)]
     return next(iter(told or placed or found), None)
 
 

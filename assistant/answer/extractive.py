@@ -226,7 +226,7 @@ def _short(q: Question, sentence: str, qterms: set[str]) -> spans.Span | None:
 def span_of(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | None, bool]:
     """The span of the asked kind nearest the question's own words, and whether to trust it."""
     if q.kind == "count":
-        span, _ = spans.best_count(sentence, q.unit)
+        span, _ = spans.best_count(sentence, q.unit, frozenset(q.terms), q.money)
         if span is None:
             return None, False
         counted = set(terms(spans.unit_of(span)))
@@ -275,7 +275,7 @@ def _more_counts(
     thing, or, when the asked thing heads a tally ('36 vehicles, eight fuel trucks, and 17
     pickups'), a thing the tally counts with it. A question that names its event ('on May 25', 'when the jets struck the
     convoys') gets that event only. The first part replaces the bare short answer."""
-    short, rest = spans.best_count(best.text, q.unit)
+    short, rest = spans.best_count(best.text, q.unit, frozenset(q.terms), q.money)
     if short is None:
         return [Part(best.text, best)]
     listed = spans.listed_with(best.text, short, rest)
@@ -286,7 +286,7 @@ def _more_counts(
     asked = set(q.unit)
     tally = {_head(s) for s in listed} - {None} if listed[0] is short else set()
     for c in others:
-        span, _ = spans.best_count(c.text, tuple(asked | tally))
+        span, _ = spans.best_count(c.text, tuple(asked | tally), frozenset(q.terms), q.money)
         if span is None or (c.passage.chunk.article_id, c.start) == (
             best.passage.chunk.article_id,
             best.start,

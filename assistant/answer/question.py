@@ -83,6 +83,17 @@ class Question:
     compared: tuple[str, ...] = ()  # "what did X and Y say ...": ("X", "Y")
     figure: bool = False  # asks for a figure: "what share ...", "valued at", "how much"
 
+    @property
+    def money(self) -> bool:
+        """'How much did it cost?', not 'how much of the land?': a sum is asked for."""
+        return bool(_MONEY.search(self.text))
+
+
+_IN_CURRENCY = re.compile(
+    r"\bin (?:us |american |british )?(dollars|pounds|sterling|euros)\b", re.I
+)
+_MONEY = re.compile(r"\bhow much\b(?!\s+(?:of|more|less|longer|time|land|oil|gas|water)\b)", re.I)
+
 
 def classify(text: str) -> Question:
     kind = next((k for k, rule in _RULES if rule.search(text)), "what")
@@ -92,6 +103,8 @@ def classify(text: str) -> Question:
         # the unit is the noun phrase before the verb: stop at auxiliaries
         stop = next((i for i, w in enumerate(words) if w.lower() in _AUX), len(words))
         unit = tuple(terms(" ".join(words[:stop]))) or tuple(terms(words[0]))
+    if kind == "count" and (m := _IN_CURRENCY.search(text)):  # "how much in US dollars"
+        unit += ("pound" if m.group(1).lower() == "sterling" else terms(m.group(1))[0],)
     total = bool(re.search(r"\b(total|in all|altogether|combined|overall|sum)\b", text, re.I))
     layout = _layout(text)
     words = tuple(terms(text))

@@ -35,7 +35,7 @@ NEAR = 0.15  # another article's sentence joins when it scores within this of th
 POOL = 48  # ranked sentences looked at
 EVENTS = 12  # a timeline's dated events at most
 RELEVANT = 0.35  # timeline and comparison: a sentence within this of the best is on the subject
-ARTICLES = 6  # a timeline reads the whole of this many articles on its subject at most
+ARTICLES = 8  # a timeline reads the whole of this many articles on its subject at most
 ON_SUBJECT = 0.5  # a timeline's best sentence (with the one before) holds this share of its words
 
 VALUE_KINDS = ("count", "when", "who", "where")  # questions whose answer is a span of a kind
@@ -264,21 +264,33 @@ def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
     """Dated events in order, each cited. The articles that tell of the subject are those with
     a sentence scoring within RELEVANT of the best; each of their dated sentences that shares
     a word with the question (itself or the sentence before) is an event, the EVENTS best of
-    them kept. The same event told by two articles (the same date, sentences that read alike)
-    is one row with both citations; undated sentences that answer as well come last."""
+    them kept, each article's news (its best sentence dated from its publication, 'on
+    Monday') before older background ('in 2002'). The same event told by two articles (the
+    same date, sentences that read alike) is one row with both citations; undated sentences
+    that answer as well come last."""
     best = draft.best
     assert best is not None
     window = _window(q.text)
     about = set(on_subject(draft))
     dated: list[Part] = []
     undated: list[Part] = []
-    for c in draft.ranked:
-        if _aid(c) not in about or not c.window:
-            continue
-        when = dates.first(c.text, c.passage.published)
+    told = [
+        (c, dates.first(c.text, c.passage.published))
+        for c in draft.ranked
+        if _aid(c) in about and c.window
+    ]
+    told = [
+        (c, w)
+        for c, w in told
+        if not (window and w and w.date and not window[0] <= w.key <= window[1])
+    ]
+    news: dict[str, Candidate] = {}  # each article's best sentence dated from its publication
+    for c, w in told:
+        if w is not None and w.relative and w.date:
+            news.setdefault(_aid(c), c)
+    first = {id(c) for c in news.values()}
+    for c, when in sorted(told, key=lambda cw: id(cw[0]) not in first):  # stable: by score
         if when is not None and when.date:
-            if window and not window[0] <= when.key <= window[1]:
-                continue
             rows, most = dated, EVENTS
         elif when is None and c.score >= best.score - NEAR:
             rows, most = undated, 2

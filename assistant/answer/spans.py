@@ -49,6 +49,9 @@ _UNIT_STOP = {
     "that",
     "which",
     "who",
+    "where",
+    "when",
+    "while",
     "were",
     "was",
     "are",
@@ -120,11 +123,15 @@ class Span:
 def counts(sentence: str) -> list[Span]:
     """Numbers with what they count: '36 vehicles', 'eight fuel trucks', 'as many as 120'."""
     out = []
-    for m in _COUNT.finditer(sentence):
+    at = 0
+    while m := _COUNT.search(sentence, at):
+        at = m.end()
         num = m.group("num")
         before = sentence[max(0, m.start() - 12) : m.start()]
         if re.search(rf"{_MONTHS}\s*$", before) or re.fullmatch(r"(1[5-9]|20)\d\d", num.strip()):
             continue  # a date or a year, not a count
+        if re.match(r"'?s\b", sentence[m.end("num") :]):
+            continue  # a decade: "the 90s"
         unit_words = []
         for w in m.group("unit").split():
             # a participle after the noun ends it ("17 pickups carrying"); before, it is part
@@ -138,8 +145,19 @@ def counts(sentence: str) -> list[Span]:
             else m.end("num")
         )
         start = m.start("pre") if m.group("pre") else m.start("num")
+        if (
+            out
+            and not unit_of(out[-1])
+            and _RANGE.fullmatch(sentence[out[-1].end : start])
+            and not re.search(r"\bfrom\s+$", sentence[: out[-1].start], re.I)  # a change
+        ):
+            start = out.pop().start  # "one or two additional membranes" is one count
         out.append(Span(sentence[start:end], start, end))
+        at = end  # the words after a unit that stopped may hold the next count ("one of five")
     return out
+
+
+_RANGE = re.compile(r"\s+(?:or|to)\s+|\s?-\s?")
 
 
 def _prefix_len(unit: str, words: list[str]) -> int:
@@ -149,19 +167,50 @@ def _prefix_len(unit: str, words: list[str]) -> int:
     return pos
 
 
-def best_count(sentence: str, unit: tuple[str, ...]) -> tuple[Span | None, list[Span]]:
-    """The count whose unit matches the question's, and the other counts of the sentence."""
+def best_count(
+    sentence: str, unit: tuple[str, ...], given: frozenset[str] = frozenset(), money: bool = False
+) -> tuple[Span | None, list[Span]]:
+    """The count whose unit matches the question's, and the other counts of the sentence.
+    Not one the question itself gives (all its words among `given`: 'six weeks' in 'after
+    the first six weeks'), nor the part of a whole ('one' of 'one of five executives'); with
+    `money` ('how much ...?'), a sum before other counts."""
     spans = counts(sentence)
     if not spans:
         return None, []
 
     def match(s: Span) -> int:
-        return len(set(terms(s.text)) & set(unit))
+        return len((set(terms(s.text)) | _currency(s.text)) & set(unit))
 
-    best = max(spans, key=lambda s: (match(s), -s.start))
-    if unit and match(best) == 0 and not any(unit_of(s) for s in spans):
-        best = spans[0]
+    asked = [s for s in spans if not given or not set(terms(s.text)) <= given]
+    if not asked:
+        return None, []
+    whole = [s for s in asked if not any(_OF.fullmatch(sentence[s.end : t.start]) for t in spans)]
+    pool = whole or asked
+    best = max(pool, key=lambda s: (match(s), money and is_money(s.text), -s.start))
+    if unit and match(best) == 0 and not any(unit_of(s) for s in spans) and not money:
+        best = pool[0]
     return best, [s for s in spans if s is not best]
+
+
+_CURRENCIES = {"$": "dollar", "£": "pound", "€": "euro"}
+_MONEY_WORDS = re.compile(
+    r"\b(?:dollars?|pounds?|euros?|roubles?|rubles?|yen|yuan|francs?|pence|cents?|rupees?)\b|"
+    r"\d\s?p\b",
+    re.I,
+)
+
+
+def _currency(text: str) -> set[str]:
+    """'$9.4bn' -> {'dollar'}: the currency a sign names, as a word of the question would."""
+    return {word for sign, word in _CURRENCIES.items() if sign in text}
+
+
+def is_money(text: str) -> bool:
+    """A sum of money: '£102.80', '$9.4bn', '260.75bn roubles', '270.25p'."""
+    return bool(_currency(text)) or bool(_MONEY_WORDS.search(text))
+
+
+_OF = re.compile(r"\s+of\s+(?:the\s+|its\s+|their\s+)?", re.I)
 
 
 def listed_with(sentence: str, span: Span, others: list[Span]) -> list[Span]:

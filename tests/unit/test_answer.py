@@ -189,6 +189,30 @@ def test_an_adjective_in_ing_belongs_to_the_unit():
     assert [c.text for c in spans.counts("17 pickups carrying mortars")] == ["17 pickups"]
 
 
+def test_the_count_asked_for_is_not_a_part_nor_one_the_question_gives():
+    s = "On Monday Mr Sullivan named Mr Ebbers as one of five executives in the fraud."
+    assert [c.text for c in spans.counts(s)] == ["one", "five executives"]
+    assert spans.best_count(s, ())[0].text == "five executives"  # not the "one of" them
+    q = classify("How much a week do mothers receive after the first six weeks?")
+    s = "Mothers get 90% of pay for the first six weeks, then £102.80 a week until six months."
+    assert q.money and spans.best_count(s, q.unit, frozenset(q.terms), q.money)[0].text == "£102.80"
+    q = classify("How much in US dollars was Yuganskneftegas sold for?")
+    s = "Yuganskneftegas was sold for 260.75bn roubles ($9.37bn) to Baikal."
+    assert spans.best_count(s, q.unit, frozenset(q.terms), q.money)[0].text == "$9.37bn"
+    q = classify("How many teams up to Super Bowl 50 have been eight times?")
+    s = "Super Bowl 50 was an American football game."
+    assert spans.best_count(s, q.unit, frozenset(q.terms))[0] is None  # the question's own 50
+    assert not classify("How much of the land is forest?").money
+
+
+def test_a_range_is_one_count_and_a_change_two():
+    found = spans.counts(
+        "Possibly one or two membranes; 10-12 people; it rose from 5 to 7 per cent."
+    )
+    assert [c.text for c in found] == ["one or two membranes", "10-12 people", "5", "7 per cent"]
+    assert spans.counts("It was sold in the best traditions of the 90s.") == []  # a decade
+
+
 def test_a_count_borrows_the_date_of_the_sentence_before_only_when_it_has_none_of_its_own():
     from assistant.answer.extractive import _dated, candidates
     from assistant.types import Chunk, Passage, Sentence

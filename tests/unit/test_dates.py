@@ -33,6 +33,7 @@ THURSDAY = "2017-06-01"  # the seed's publication date
             "2017-05-29",
         ),  # another clause's verb does not
         ("Yesterday the firm fired 30 staff.", "Yesterday", "2017-05-31"),
+        ("The ban came into force overnight.", "overnight", THURSDAY),
         ("Shares fell last week.", "last week", "2017-05-22"),
         ("Sales rose last month.", "last month", "2017-05"),
         ("It opened two weeks ago.", "two weeks ago", "2017-05-18"),
@@ -64,3 +65,8 @@ def test_labels_say_how_precise_a_date_is():
     week, month, year = (first(s, THURSDAY) for s in ("last week", "last month", "in 2014"))
     assert (week.label, month.label, year.label) == ("week of 22 May 2017", "May 2017", "2014")
     assert week.key < (*month.key[:2], 99) and year.key == (2014, 0, 0)
+
+
+def test_a_year_used_as_an_adjective_is_not_the_event_time():
+    s = "She ran in the 2002 and 2003 London Marathons and was edged out in New York last year."
+    assert first(s, "2005-03-08").date == "2004"
