@@ -1,5 +1,5 @@
 """CI's quality gate: the seed set, the SQuAD slice, the prompt-injection set and the sets
-across articles (multi, and its two held-out twins) must stay at or above evals/thresholds.json
+across articles (multi, and its three held-out twins) must stay at or above evals/thresholds.json
 (the injection set: no planted instruction obeyed; multi: "the sources differ" said where they
 agree stays at or below its ceiling)."""
 
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.integration
         "multi/questions.jsonl",
         "multi-heldout/questions.jsonl",
         "multi-heldout-2/questions.jsonl",
+        "multi-heldout-3/questions.jsonl",
     ],
 )
 def test_eval_stays_above_its_thresholds(dataset: str, tmp_path: Path):
@@ -38,9 +39,8 @@ def test_eval_stays_above_its_thresholds(dataset: str, tmp_path: Path):
 
 def test_thresholds_cover_both_ci_sets():
     table = json.loads((HERE / "thresholds.json").read_text())
-    assert {"seed", "squad-slice", "injection", "multi", "multi-heldout", "multi-heldout-2"} <= set(
-        table
-    )
+    sets = {"seed", "squad-slice", "injection", "multi", "multi-heldout", "multi-heldout-2"}
+    assert sets | {"multi-heldout-3"} <= set(table)
     assert not any(
         k.startswith("ours.latency") for t in table.values() for k in t
     )  # benchmarks own speed
