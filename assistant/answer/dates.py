@@ -80,6 +80,8 @@ def times(sentence: str, published: str | None) -> list[When]:
     for m in _RELATIVE.finditer(sentence):
         if any(w.start <= m.start() < w.end for w in found):
             continue
+        if m.start() and m.group()[0].isupper():  # a name: "Radio 4's Today programme"
+            continue
         d, week = _relative(m, pub)
         found.append(When(m.group(), m.start(), m.end(), d, True, week))
     return sorted(found, key=lambda w: w.start)

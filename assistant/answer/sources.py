@@ -37,6 +37,7 @@ EVENTS = 12  # a timeline's dated events at most
 RELEVANT = 0.35  # timeline and comparison: a sentence within this of the best is on the subject
 ARTICLES = 8  # a timeline reads the whole of this many articles on its subject at most
 ON_SUBJECT = 0.5  # a timeline's best sentence (with the one before) holds this share of its words
+LEEWAY = 0.05  # ... or its best sentence scores within this of the support threshold
 
 VALUE_KINDS = ("count", "when", "who", "where")  # questions whose answer is a span of a kind
 
@@ -48,7 +49,10 @@ def across(q: Question, draft: Draft, vector: Vectors, min_support: float) -> Dr
     if draft.best is None or not draft.ranked:
         return draft
     # a timeline needs its subject in the articles, not one sentence that answers it all
-    if q.layout == "timeline" and (not draft.abstained or draft.best.window >= ON_SUBJECT):
+    best = draft.best
+    if q.layout == "timeline" and (
+        not draft.abstained or best.window >= ON_SUBJECT or best.score >= min_support - LEEWAY
+    ):
         return _timeline(q, draft, vector)
     if draft.abstained:
         return draft

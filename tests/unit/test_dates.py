@@ -70,3 +70,4 @@ def test_labels_say_how_precise_a_date_is():
 def test_a_year_used_as_an_adjective_is_not_the_event_time():
     s = "She ran in the 2002 and 2003 London Marathons and was edged out in New York last year."
     assert first(s, "2005-03-08").date == "2004"
+    assert first("He told BBC Radio 4's Today programme the law works.", "2005-02-21") is None
