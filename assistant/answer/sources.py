@@ -34,6 +34,7 @@ SAME_WORDS = 0.4  # ... and sharing this share of their words, less the speakers
 NEAR = 0.15  # another article's sentence joins when it scores within this of the best
 POOL = 48  # ranked sentences looked at
 EVENTS = 12  # a timeline's dated events at most
+SPEAKERS = 8  # "which analysts are quoted ...": speakers (one per article each) at most
 RELEVANT = 0.35  # timeline and comparison: a sentence within this of the best is on the subject
 ARTICLES = 8  # a timeline reads the whole of this many articles on its subject at most
 ON_SUBJECT = 0.5  # a timeline's best sentence (with the one before) holds this share of its words
@@ -177,14 +178,21 @@ def figure(sentence: str, qterms: set[str], asked: set[str]) -> str | None:
 def _speakers(q: Question, draft: Draft, vector: Vectors, min_support: float) -> Draft:
     """Everyone the answering sentences quote: each sentence that answers (the support
     threshold) and reads somewhat like the best one (SAME) gives its speaker; a speaker is
-    listed once per article. The same words given to other people in other articles are a
-    disagreement on who said them; other people saying other things are just more speakers."""
+    listed once per article. A question after everyone quoted ('which analysts are quoted
+    ...', 'who else ...') takes every quote on the subject instead: sentences within RELEVANT
+    of the best that share a word with the question, SPEAKERS at most. The same words given
+    to other people in other articles are a disagreement on who said them; other people
+    saying other things are just more speakers."""
     best = draft.best
     assert best is not None
     bv = vector(best)
     found: list[tuple[Candidate, str, tuple]] = []
+    everyone = _everyone(q.text)
     for c in draft.ranked[:POOL]:
-        if c.score < min_support or float(np.dot(vector(c), bv)) < SAME:
+        if everyone:  # every quote on the subject: near the best and sharing a question word
+            if c.score < best.score - RELEVANT or not c.window:
+                continue
+        elif c.score < min_support or float(np.dot(vector(c), bv)) < SAME:
             continue
         own = c is best and q.kind == "attribution" and draft.short_answer
         name = draft.short_answer if own else _speaker(c.text, c.before)
@@ -193,6 +201,8 @@ def _speakers(q: Question, draft: Draft, vector: Vectors, min_support: float) ->
         k = _name(name)
         if not any(_same(k, x[2]) and _aid(c) == _aid(x[0]) for x in found):
             found.append((c, name, k))
+        if everyone and len(found) >= SPEAKERS:
+            break
     if len({_aid(c) for c, _, _ in found}) < 2 and len(found) < 2:
         return draft
     keys = _groups([k for _, _, k in found])
@@ -225,13 +235,25 @@ _SAYING_VERBS = (
     r"said|say|says|told|tell|claimed|claim|critici[sz]ed|critici[sz]e|dismissed|dismiss|"
     r"condemned|condemn|warned|warn|argued|argue|spoken out|spoke out|speak out|accused|accuse|"
     r"denied|deny|insisted|insist|praised|praise|welcomed|welcome|attacked|attack|rejected|"
-    r"reject|blamed|blame|described|describe|called"
+    r"reject|blamed|blame|described|describe|called|repeated|repeat|added"
 )
 # "who said ...", "which opposition politicians criticised ...": asks who spoke
 _ASKS_SPEAKERS = re.compile(
-    rf"^\s*(?:who|which\b[\w\s'-]{{0,40}}?)\s+(?:have |has |had |also )*(?:{_SAYING_VERBS})\b",
+    rf"^\s*(?P<who>who(?:,[^,?]{{1,60}},)?|which\b[\w\s'-]{{0,60}}?)\s+"
+    rf"(?:have |has |had |also |are |is |were |was |been )*(?:{_SAYING_VERBS}|quoted)\b",
     re.I,
 )
+
+
+def _everyone(question: str) -> bool:
+    """Whether a question asks for everyone quoted on its subject, not only those whose
+    sentence answers it: 'which analysts are quoted ...', 'which politicians criticised ...',
+    'who else ...', 'apart from X'; not 'which Yukos spokesman said ...'."""
+    if re.search(r"\b(?:quoted|apart from|who else)\b", question, re.I):
+        return True
+    m = _ASKS_SPEAKERS.match(question)
+    last = m.group("who").split()[-1].lower() if m else ""
+    return last == "people" or (m is not None and last[-1:] == "s" and last[-2:] != "ss")
 
 
 def _compare(q: Question, draft: Draft, vector: Vectors) -> Draft:
@@ -363,15 +385,20 @@ def _window(question: str) -> tuple[tuple[int, int, int], tuple[int, int, int]] 
 
 def _speaker(sentence: str, before: str = "") -> str | None:
     """Who the sentence quotes ('according to the Russian Defense Ministry', 'Ms Hewitt told');
-    for a sentence inside a quotation, who the sentence before names ('Paul Collison said:
-    "... . "Yugansk will most likely end up with Gazprom."')."""
+    for a sentence inside a quotation, or one whose speaker is 'he' or 'she', who the sentence
+    before names ('Paul Collison said: "... . "Yugansk will most likely end up with
+    Gazprom."')."""
     found = spans.attributions(sentence)
-    if not found and before and sentence.lstrip()[:1] in _QUOTES:
-        found = spans.attributions(before)
+    pronoun = bool(found) and found[0].text.lower() in _PRONOUNS
+    if before and (pronoun or (not found and sentence.lstrip()[:1] in _QUOTES)):
+        found = spans.attributions(before)  # "He described the ban as ..." after "X told ..."
     if not found:
         return None
     text = found[0].text
-    return None if text.lower() in {"it", "this", "he", "she", "they", "we", "i"} else text
+    return None if text.lower() in _PRONOUNS else text
+
+
+_PRONOUNS = {"it", "this", "he", "she", "they", "we", "i"}
 
 
 _QUOTES = {'"', "\u201c", "\u2018", "'"}

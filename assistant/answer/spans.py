@@ -85,6 +85,9 @@ _NAME = re.compile(
     r"(?P<noun>\s+(?:jets?|forces?|troops?|military|army|navy|government|officials?|militants?|"
     r"sources?|ministry|task force|police|president|minister|spokesman|spokeswoman|group))?"
 )
+# verbs that give a view: who "described the ban as ridiculous" is quoted as much as who said so
+_JUDGED = "described|dismissed|criticised|criticized|condemned|repeated|argued"
+_SAYS = f"said|says|told|warned|added|claimed|{_JUDGED}"
 _ATTRIBUTION = [
     re.compile(
         r"[Aa]ccording to (?:an? |the )?(?:\w+ )?(?:statement|report|reports|remarks|comments|"
@@ -92,18 +95,21 @@ _ATTRIBUTION = [
     ),
     re.compile(r"[Aa]ccording to (?P<src>(?:the )?[^,.;]+)"),
     re.compile(
-        r"(?:^|[,;:]\s+|\bthat\s+)(?P<src>(?:[Tt]he\s+)?(?:[A-Z][\w.'-]*|[a-z]+)(?:\s+[\w.'-]+){0,6}?)"
+        r"(?:^|[,;:]\s+|\bthat\s+)(?P<src>(?:[Tt]he\s+)?(?:[A-Z][\w.'-]*|[a-z]+)(?:\s+[\w.'-]+){0,8}?)"
         r"\s+(?:has\s+|have\s+|had\s+)?(?:also\s+)?(?:said|says|claimed|claims|warned|warns|stated|"
         r"states|reported|reports|announced|announces|told|alleged|insisted|denied|confirmed|"
-        r"threatened|accused)\b"
+        rf"threatened|accused|{_JUDGED})\b"
     ),
     re.compile(  # 'Paul Collison, chief analyst at Brunswick UBS, said:'
-        r"(?:^|[.;:]\s+)(?:(?:And|But)\s+)?(?P<src>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)+),\s+"
-        r"(?:an?\s+|the\s+)?[a-z][^,]{0,80},\s+(?:has\s+)?(?:said|says|told|warned|added|claimed)\b"
+        r"(?:^|[.;:]\s+|[\"\u201d]\s+)(?:(?:And|But)\s+)?(?P<src>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)+),"
+        rf"\s+(?:an?\s+|the\s+)?[a-z][^,]{{0,80}},\s+(?:has\s+)?(?:{_SAYS})\b"
+    ),
+    re.compile(  # '"...," Dieter Brandt, its minister for economic affairs added.'
+        r"[\"\u201d]\s+(?P<src>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)+),\s+(?:an?\s+|the\s+|its\s+|"
+        rf"his\s+|her\s+|their\s+)[a-z][^,]{{0,80}}?\s+(?:{_SAYS})\b"
     ),
     re.compile(  # 'The Shadow Secretary of State for the Family, Theresa May, said:'
-        r",\s+(?P<src>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)+),\s+(?:has\s+)?(?:said|says|told|"
-        r"warned|added|claimed)\b"
+        rf",\s+(?P<src>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)+),\s+(?:has\s+)?(?:{_SAYS})\b"
     ),
     re.compile(  # '"... a serious headache," said Yukos spokesman Alexander Shadrin.'
         r"[,\"\u201d']\s+(?:said|says|claimed|warned|added|told)\s+(?P<src>(?:[A-Z][\w.'-]*\s+)*?"

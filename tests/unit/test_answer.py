@@ -248,3 +248,33 @@ def test_the_readers_short_answer_is_its_span_when_it_is_sure():
     q = classify("how many vehicles were destroyed?")
     k = sentence.index("36")
     assert _reader_short(q, sentence, Reading(1.0, 0.7, (k, k + 2), 0.9), 0.5) == "36 vehicles"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        (
+            '"We wish it to stay," Dieter Brandt, its minister for economic affairs added.',
+            "Dieter Brandt",
+        ),
+        (
+            "Farmer Geoff Brooks, a senior member of the Quorn hunt, described it as silly.",
+            "Farmer Geoff Brooks",
+        ),
+        (
+            "Liberal Democrat foreign affairs spokesman Sir Menzies Campbell repeated his call.",
+            "Liberal Democrat foreign affairs spokesman Sir Menzies Campbell",
+        ),
+        ("The Tories dismissed the plan as desperate.", "The Tories"),
+    ],
+)
+def test_who_gives_a_view_is_a_speaker(sentence: str, speaker: str):
+    assert [s.text for s in spans.attributions(sentence)][:1] == [speaker]
+
+
+def test_he_or_she_is_the_speaker_the_sentence_before_names():
+    from assistant.answer.sources import _speaker
+
+    before = "Farmer Geoff Brooks, a senior member of the Quorn hunt, told BBC News it mattered."
+    assert _speaker("He described the ban as ridiculous.", before) == "Farmer Geoff Brooks"
+    assert _speaker("He described the ban as ridiculous.") is None

@@ -382,3 +382,21 @@ def test_the_question_says_how_the_answer_is_laid_out(question: str, layout: str
     from assistant.answer.question import classify
 
     assert classify(question).layout == layout
+
+
+@pytest.mark.parametrize(
+    ("question", "everyone"),
+    [
+        ("Which analysts or brokers are quoted commenting on the dispute?", True),
+        ("Which opposition politicians criticised the plans?", True),
+        ("Who, apart from Kelly Holmes herself, has been quoted predicting her return?", True),
+        ("Which Yukos spokesman said the buyer had bought a headache?", False),
+        ("Who said the deal was done?", False),
+    ],
+)
+def test_a_question_after_everyone_quoted_is_told_from_one_after_a_claim(
+    question: str, everyone: bool
+):
+    from assistant.answer.sources import _ASKS_SPEAKERS, _everyone
+
+    assert _ASKS_SPEAKERS.match(question) and _everyone(question) == everyone
