@@ -229,6 +229,8 @@ def span_of(q: Question, sentence: str, qterms: set[str]) -> tuple[spans.Span | 
         span, _ = spans.best_count(sentence, q.unit, frozenset(q.terms), q.money)
         if span is None:
             return None, False
+        if age := re.match(r"(\d+)-year-olds?$", span.text):  # "how old": the years, "34"
+            span = spans.Span(age.group(1), span.start, span.start + len(age.group(1)))
         counted = set(terms(spans.unit_of(span)))
         sure = bool(counted & set(q.unit)) if counted else spans.counted_by(sentence, span, qterms)
         return span, sure

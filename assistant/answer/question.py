@@ -17,7 +17,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "count",
         re.compile(
-            r"\bhow (many|much)\b|\bwhat (was |is )?the (number|total|amount) of\b|\bhow (large|big)\b",
+            r"\bhow (many|much|old)\b|\bwhat (was |is )?the (number|total|amount) of\b|"
+            r"\bhow (large|big)\b",
             re.I,
         ),
     ),
@@ -92,6 +93,12 @@ class Question:
 _IN_CURRENCY = re.compile(
     r"\bin (?:us |american |british )?(dollars|pounds|sterling|euros)\b", re.I
 )
+_LOCAL_CURRENCY = [
+    (r"\bin (?:the )?(?:US|USA|United States|America)\b", "dollar"),
+    (r"\bin (?:the )?(?:UK|Britain|United Kingdom|England)\b", "pound"),
+    (r"\bin Japan\b", "yen"),
+    (r"\bin (?:Europe|the eurozone)\b", "euro"),
+]
 _MONEY = re.compile(r"\bhow much\b(?!\s+(?:of|more|less|longer|time|land|oil|gas|water)\b)", re.I)
 
 
@@ -105,6 +112,10 @@ def classify(text: str) -> Question:
         unit = tuple(terms(" ".join(words[:stop]))) or tuple(terms(words[0]))
     if kind == "count" and (m := _IN_CURRENCY.search(text)):  # "how much in US dollars"
         unit += ("pound" if m.group(1).lower() == "sterling" else terms(m.group(1))[0],)
+    elif kind == "count" and re.search(r"\bhow much\b", text, re.I):  # "cost in the US"
+        unit += tuple(c for place, c in _LOCAL_CURRENCY if re.search(place, text, re.I))[:1]
+    if kind == "count" and re.search(r"\bhow old\b", text, re.I):
+        unit = ("year",)  # "the 29-year-old", "aged 34", "Holmes, 34,"
     total = bool(re.search(r"\b(total|in all|altogether|combined|overall|sum)\b", text, re.I))
     layout = _layout(text)
     words = tuple(terms(text))

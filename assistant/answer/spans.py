@@ -140,6 +140,8 @@ def counts(sentence: str) -> list[Span]:
             continue  # a decade: "the 90s"
         unit_words = []
         for w in m.group("unit").split():
+            if unit_words and unit_words[-1].lower().endswith(("-year-old", "-year-olds")):
+                break  # "the 29-year-old took part": the age is the count
             # a participle after the noun ends it ("17 pickups carrying"); before, it is part
             # of it ("108 existing television stations")
             if w.lower() in _UNIT_STOP or (w.lower().endswith("ing") and unit_words):

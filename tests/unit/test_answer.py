@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import spans
-from assistant.answer.extractive import Part, _reader_short, _short, acronyms
+from assistant.answer.extractive import Part, _reader_short, _short, acronyms, span_of
 from assistant.answer.question import classify
 from assistant.answer.reader import Reading
 from assistant.text import terms
@@ -278,3 +278,27 @@ def test_he_or_she_is_the_speaker_the_sentence_before_names():
     before = "Farmer Geoff Brooks, a senior member of the Quorn hunt, told BBC News it mattered."
     assert _speaker("He described the ban as ridiculous.", before) == "Farmer Geoff Brooks"
     assert _speaker("He described the ban as ridiculous.") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answer"),
+    [
+        ("How old is Susan Chepkemei?", "The 29-year-old took part in the race.", "29-year-old"),
+        ("How old is Kelly Holmes?", "Holmes, 34, won double Olympic gold.", "34"),
+        (
+            "How much does the DS cost in the US?",
+            "It costs £99 in the UK and $149 in the US.",
+            "$149",
+        ),
+    ],
+)
+def test_ages_and_prices_where_asked(question: str, sentence: str, answer: str):
+    q = classify(question)
+    assert q.kind == "count"
+    assert spans.best_count(sentence, q.unit, frozenset(q.terms), q.money)[0].text == answer
+
+
+def test_an_age_is_answered_in_years():
+    q = classify("How old is Susan Chepkemei?")
+    span, _ = span_of(q, "The 29-year-old took part in the race.", set(q.terms))
+    assert span.text == "29"
