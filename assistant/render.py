@@ -152,8 +152,9 @@ def html(answer: dict, filters: dict | None = None) -> str:
 
 def rows(answer: dict) -> tuple[list[str], list[list[str]]] | None:
     """An answer laid out across articles as a table: (header, rows), each row's last cell its
-    citation markers ('[1][2]'); None for an answer of one piece. Claims that agree share a
-    row; a column empty in every row is left out."""
+    citation markers ('[1][2]'); None for an answer of one piece. Claims that agree, and
+    comparison parts told alike by two articles, share a row; a column empty in every row is
+    left out."""
     layout = answer.get("layout")
     if not layout:
         return None
@@ -178,14 +179,21 @@ def _rows(answer: dict, layout: str) -> tuple[list[str], list[list[str]]]:
             ]
             for e in answer["timeline"]
         ]
-    if layout == "compare":
-        return ["Side", "What it says", "Source", ""], [
-            [c["label"] or c["title"], c["value"], where(c) or c["title"], marks(c["citations"])]
-            for c in answer["claims"]
-        ]
-    groups: dict[int, list[dict]] = {}
+    groups: dict[int, list[dict]] = {}  # claims that say the same share a row, as in the text
     for c in answer["claims"]:
         groups.setdefault(c["group"], []).append(c)
+
+    def sources(same: list[dict]) -> list[str]:
+        return [
+            "; ".join(where(c) or c["title"] for c in same),
+            "".join(marks(c["citations"]) for c in same),
+        ]
+
+    if layout == "compare":
+        return ["Side", "What it says", "Source", ""], [
+            [same[0]["label"] or same[0]["title"], same[0]["value"], *sources(same)]
+            for same in groups.values()
+        ]
     head = "Speaker" if layout == "speakers" else "Value"
     return [head, "Said by" if layout != "speakers" else "Quoted in", "Source", ""], [
         [
@@ -193,8 +201,7 @@ def _rows(answer: dict, layout: str) -> tuple[list[str], list[list[str]]]:
             "; ".join(dict.fromkeys(c["speaker"] or "" for c in same if c["speaker"]))
             if layout != "speakers"
             else "; ".join(c["title"] for c in same),
-            "; ".join(where(c) or c["title"] for c in same),
-            "".join(marks(c["citations"]) for c in same),
+            *sources(same),
         ]
         for same in groups.values()
     ]

@@ -400,3 +400,14 @@ def test_a_question_after_everyone_quoted_is_told_from_one_after_a_claim(
     from assistant.answer.sources import _ASKS_SPEAKERS, _everyone
 
     assert _ASKS_SPEAKERS.match(question) and _everyone(question) == everyone
+
+
+def test_a_comparison_part_told_by_two_articles_is_one_row_as_in_the_text():
+    answer = contract("compare", agreement=None)
+    twin = answer["claims"][0] | {"citations": [2], "source": "Ledger"}
+    answer["claims"] = [answer["claims"][0] | {"label": "Hewitt"}, twin]
+    header, body = rows(answer)
+    assert header[:2] == ["Side", "What it says"]
+    assert body == [
+        ["Hewitt", "80 militants", "Press TV, 2017-06-01; Ledger, 2017-06-01", "[1][2]"]
+    ]
