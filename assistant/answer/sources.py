@@ -140,7 +140,7 @@ def _values(q: Question, draft: Draft, vector: Vectors, min_support: float) -> D
         if c is draft.best and draft.short_answer:
             return draft.short_answer
         if q.kind not in VALUE_KINDS:
-            return figure(c.text, qterms, asked)
+            return _figure(c.text, qterms, asked)
         span, _ = span_of(q, c.text, qterms)
         if span is None or (q.kind == "count" and q.unit and not spans.unit_matches(span, q.unit)):
             return None
@@ -166,7 +166,7 @@ def _values(q: Question, draft: Draft, vector: Vectors, min_support: float) -> D
     return replace(draft, parts=parts, layout="claims", relation=relation)
 
 
-def figure(sentence: str, qterms: set[str], asked: set[str]) -> str | None:
+def _figure(sentence: str, qterms: set[str], asked: set[str]) -> str | None:
     """The figure a sentence states nearest the question's words ('$6.75bn', '60% of its
     output'), less any the question itself gives; None when it states none."""
     found = [s for s in spans.counts(sentence) if amount(s.text) is not None]
