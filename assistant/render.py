@@ -171,7 +171,8 @@ def _rows(answer: dict, layout: str) -> tuple[list[str], list[list[str]]]:
     if layout == "timeline":
         return ["When", "As written", "What happened", "Source", ""], [
             [
-                e["label"] or "undated",
+                (e["label"] or "undated")
+                + (" (dated otherwise elsewhere)" if e.get("group") else ""),
                 e["words"] or "",
                 e["text"],
                 where(e) or e["title"],
@@ -209,6 +210,9 @@ def _rows(answer: dict, layout: str) -> tuple[list[str], list[list[str]]]:
 
 def verdict(answer: dict) -> str:
     """'The sources differ.' / '3 sources agree.' / '' for an answer with no such verdict."""
+    if answer.get("agreement") == "differ" and answer.get("layout") == "timeline":
+        n = len({e.get("group") for e in answer["timeline"] if e.get("group")})
+        return f"The sources differ on when: {n} event{'s' * (n > 1)} dated otherwise."
     if answer.get("agreement") == "differ":
         n = len({c["group"] for c in answer["claims"]})
         return f"The sources differ: {n} values from {len(answer['claims'])} articles."

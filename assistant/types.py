@@ -135,7 +135,8 @@ class Event:
     """A timeline's row: when (`date` 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY', placed from the
     article's publication date when the words are relative; None: undated), the words the
     article uses ('on Monday'), what happened (the quoted sentence) and its citations (one per
-    article that tells it)."""
+    article that tells it). Rows where articles tell one event with other dates share a
+    `group` number (0: no other source dates it otherwise)."""
 
     date: str | None
     label: str
@@ -147,6 +148,7 @@ class Event:
     source: str | None
     published: str | None
     speaker: str | None = None
+    group: int = 0
 
 
 @dataclass

@@ -45,6 +45,7 @@ def extractive(question: str, draft: Draft, abstain: bool, texts: Mapping[str, s
     answer = Answer(question, "", draft.short_answer, False, cite.citations)
     if draft.layout == "timeline":
         answer.timeline = [_event(p, tuple(n for _, n in cited)) for p, cited in shown]
+        answer.agreement = draft.relation
     elif draft.layout:  # a claim per article: one that says what another does shares its group
         answer.claims = [_claim(p, c, n) for p, cited in shown for c, n in cited]
         answer.agreement = draft.relation
@@ -55,7 +56,13 @@ def extractive(question: str, draft: Draft, abstain: bool, texts: Mapping[str, s
 
 def _text(draft: Draft, shown: list, answer: Answer) -> str:
     if draft.layout == "timeline":
-        return "\n".join(f"{_when(e)}: {e.text} {_marks(e.citations)}" for e in answer.timeline)
+        lines = [f"{_when(e)}: {e.text} {_marks(e.citations)}" for e in answer.timeline]
+        dated = {e.group: [] for e in answer.timeline if e.group}  # the rows dated otherwise
+        for e in answer.timeline:
+            if e.group:
+                dated[e.group].append(f"{e.label} {_marks(e.citations)}")
+        lines += [f"The sources differ on when: {' or '.join(d)}." for d in dated.values()]
+        return "\n".join(lines)
     groups: dict[int, list[Claim]] = {}
     for c in answer.claims:
         groups.setdefault(c.group, []).append(c)
@@ -156,6 +163,7 @@ def _event(p: Part, marks: tuple[int, ...]) -> Event:
         c.source,
         c.published,
         p.speaker,
+        p.group,
     )
 
 

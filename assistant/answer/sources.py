@@ -327,9 +327,40 @@ def _timeline(q: Question, draft: Draft, vector: Vectors) -> Draft:
     if not dated:
         return draft
     dated.sort(key=lambda p: (p.when.key if p.when else (0, 0, 0), p.cand.passage.rank))
+    dated = _dated_otherwise(dated, vector)
     return replace(
-        draft, parts=dated + undated, short_answer=None, layout="timeline", abstained=False
+        draft,
+        parts=dated + undated,
+        short_answer=None,
+        layout="timeline",
+        abstained=False,
+        relation="differ" if any(p.group for p in dated) else None,
     )
+
+
+def _dated_otherwise(rows: list[Part], vector: Vectors) -> list[Part]:
+    """Rows where other articles tell one event in the same words, all but its date ('on
+    Sunday' here, 'on Monday' there), share a group number: the sources differ on when. The
+    sentences must read alike within NEAR and share SAME_WORDS of their words less their
+    dates' (two events of one story read alike too), and the dates must not hold one another
+    ('2004' and 'November 2004' agree). 0: no other source dates the row otherwise."""
+    group = [0] * len(rows)
+    for i, a in enumerate(rows):
+        for j in range(i + 1, len(rows)):
+            b = rows[j]
+            if not (a.when and b.when and a.when.date and b.when.date):
+                continue
+            if _same(("date", a.when.date), ("date", b.when.date)) or a.when.week or b.when.week:
+                continue
+            if {_aid(x) for x in (a.cand, *a.also)} & {_aid(x) for x in (b.cand, *b.also)}:
+                continue  # one article's two events, not two sources
+            if float(np.dot(vector(a.cand), vector(b.cand))) < 1 - NEAR:
+                continue
+            left = set(terms(a.text)) - set(terms(a.when.words))
+            right = set(terms(b.text)) - set(terms(b.when.words))
+            if len(left & right) >= SAME_WORDS * len(left | right):
+                group[i] = group[j] = group[i] or group[j] or max(group) + 1
+    return [p._replace(group=g) for p, g in zip(rows, group)]
 
 
 def on_subject(draft: Draft) -> list[str]:

@@ -146,6 +146,7 @@ def test_a_timeline_orders_events_with_relative_dates_placed(assistant: Assistan
     assert ("2017-05-29", "on Monday") in dated  # Monday before Thursday 1 June 2017
     assert ("2017-06-04", "yesterday") in dated  # the day before 5 June 2017
     assert "29 May 2017 (on Monday): " in answer.answer
+    assert answer.agreement is None  # other events on other days: no source dates one otherwise
 
 
 def test_a_timeline_keeps_to_the_months_asked(assistant: Assistant, folder: Path):
@@ -411,3 +412,21 @@ def test_a_comparison_part_told_by_two_articles_is_one_row_as_in_the_text():
     assert body == [
         ["Hewitt", "80 militants", "Press TV, 2017-06-01; Ledger, 2017-06-01", "[1][2]"]
     ]
+
+
+def test_a_timeline_says_when_sources_date_one_event_otherwise(assistant: Assistant, folder: Path):
+    ledger(
+        folder,
+        "The Russian Defense Ministry said the airstrikes targeted the convoys on Sunday.",
+        "2017-06-01",
+    )
+    assistant.ingest([folder])
+    answer = ask(assistant, "Give a timeline of the Russian strikes on the convoys")
+    told = {e.date: e for e in answer.timeline if e.group}
+    assert set(told) == {"2017-05-28", "2017-05-29"} and len({e.group for e in told.values()}) == 1
+    assert answer.agreement == "differ"
+    assert "The sources differ on when: 28 May 2017 [" in answer.answer
+    page = answer.to_dict()
+    assert verdict(page) == "The sources differ on when: 1 event dated otherwise."
+    when = [r[0] for r in rows(page)[1]]
+    assert sum(w.endswith("(dated otherwise elsewhere)") for w in when) == 2
