@@ -28,7 +28,7 @@ from assistant.ingest.pipeline import ingest as run_ingest
 from assistant.llm import LLM, LLMError, complete, load_llm
 from assistant.llm import prompts as prompt_files
 from assistant.llm.llamaindex import as_llm
-from assistant.retrieve import Filters, Retriever
+from assistant.retrieve import Filters, Retriever, passage
 from assistant.store import Store, date_int
 from assistant.types import Answer, Article, Chunk, Passage
 
@@ -273,7 +273,7 @@ class Assistant:
         if q.layout == "timeline" and draft.best is not None:  # the whole of each article on
             more = self._rest(sources.on_subject(draft), passages)  # the subject is read
             if more:
-                draft, by_key = self._read(q, qvec, [*passages, *more])
+                draft, by_key = self._read(q, qvec, [*passages, *more], by_key)
         # 3b sources (answer/sources.py): what each article says, when the question asks across
         draft = sources.across(
             q, draft, lambda c: by_key[(c.passage.chunk.article_id, c.start)], self.min_support
@@ -448,12 +448,16 @@ class Assistant:
         return rewritten(text, asked, history, rule) or rule, None, llm
 
     def _read(
-        self, q: Question, qvec: np.ndarray, passages: Sequence[Passage]
+        self,
+        q: Question,
+        qvec: np.ndarray,
+        passages: Sequence[Passage],
+        known: Mapping[tuple[str, int], np.ndarray] | None = None,
     ) -> tuple[Draft, dict[tuple[str, int], np.ndarray]]:
         """The draft answer from these passages' sentences, and each sentence's vector by
-        (article id, start)."""
+        (article id, start); `known` vectors (of a first read) are not fetched again."""
         cands = candidates(passages)
-        vectors = self.sentence_vectors(cands)
+        vectors = self.sentence_vectors(cands, known)
         draft = extract(
             q,
             qvec,
@@ -470,7 +474,7 @@ class Assistant:
         """The chunks of these articles not among `passages`, as passages ranked after them."""
         have = {p.chunk.id for p in passages}
         return [
-            Passage(c, m["title"], m["source"] or None, m["published"] or None, 0.0, len(passages))
+            passage(c, m, 0.0, len(passages))
             for c, m in self.store.chunks_of(article_ids)
             if c.id not in have
         ]
@@ -479,12 +483,19 @@ class Assistant:
         """The stored texts of these articles, which citations are checked against."""
         return {aid: self.article(aid).text for aid in article_ids}
 
-    def sentence_vectors(self, cands: Sequence[Candidate]) -> np.ndarray:
-        """Vectors of candidate sentences: stored at ingest, embedded now only if missing."""
+    def sentence_vectors(
+        self,
+        cands: Sequence[Candidate],
+        known: Mapping[tuple[str, int], np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Vectors of candidate sentences: `known` ones as given, others stored at ingest,
+        embedded now only if missing."""
         if not cands:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         keys = [(c.passage.chunk.article_id, c.start) for c in cands]
-        stored = self.store.sentence_vectors(list(dict.fromkeys(keys)))  # a sentence once
+        known = known or {}
+        wanted = [k for k in dict.fromkeys(keys) if k not in known]  # a sentence once
+        stored = {**self.store.sentence_vectors(wanted), **known}
         missing = [i for i, k in enumerate(keys) if k not in stored]
         fresh = self.embedder.embed([cands[i].text for i in missing]) if missing else []
         by_index = dict(zip(missing, fresh))

@@ -290,14 +290,16 @@ class Retriever:
         for c, m in self.store.get_chunks(missing):
             found[c.id] = (c, m)
         fused = rrf([[c.id for c, _ in dense], [i for i in lex_ids if i in found]])[:k]
-        return [
-            Passage(
-                chunk=found[cid][0],
-                title=found[cid][1]["title"],
-                source=found[cid][1]["source"] or None,
-                published=found[cid][1]["published"] or None,
-                score=score,
-                rank=rank,
-            )
-            for rank, (cid, score) in enumerate(fused)
-        ]
+        return [passage(*found[cid], score, rank) for rank, (cid, score) in enumerate(fused)]
+
+
+def passage(chunk: Chunk, meta: Mapping, score: float, rank: int) -> Passage:
+    """A stored chunk as a passage, with its article's title, source and date from `meta`."""
+    return Passage(
+        chunk=chunk,
+        title=meta["title"],
+        source=meta["source"] or None,
+        published=meta["published"] or None,
+        score=score,
+        rank=rank,
+    )

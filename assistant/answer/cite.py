@@ -57,10 +57,10 @@ def extractive(question: str, draft: Draft, abstain: bool, texts: Mapping[str, s
 def _text(draft: Draft, shown: list, answer: Answer) -> str:
     if draft.layout == "timeline":
         lines = [f"{_when(e)}: {e.text} {_marks(e.citations)}" for e in answer.timeline]
-        dated = {e.group: [] for e in answer.timeline if e.group}  # the rows dated otherwise
+        dated: dict[int, list[str]] = {}  # the rows that other sources date otherwise
         for e in answer.timeline:
             if e.group:
-                dated[e.group].append(f"{e.label} {_marks(e.citations)}")
+                dated.setdefault(e.group, []).append(f"{e.label} {_marks(e.citations)}")
         lines += [f"The sources differ on when: {' or '.join(d)}." for d in dated.values()]
         return "\n".join(lines)
     groups: dict[int, list[Claim]] = {}

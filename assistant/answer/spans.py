@@ -194,7 +194,7 @@ def best_count(
         return None, []
     whole = [s for s in asked if not any(_OF.fullmatch(sentence[s.end : t.start]) for t in spans)]
     pool = whole or asked
-    best = max(pool, key=lambda s: (match(s), money and is_money(s.text), -s.start))
+    best = max(pool, key=lambda s: (match(s), money and _is_money(s.text), -s.start))
     if unit and match(best) == 0 and not any(unit_of(s) for s in spans) and not money:
         best = pool[0]
     return best, [s for s in spans if s is not best]
@@ -213,7 +213,7 @@ def _currency(text: str) -> set[str]:
     return {word for sign, word in _CURRENCIES.items() if sign in text}
 
 
-def is_money(text: str) -> bool:
+def _is_money(text: str) -> bool:
     """A sum of money: '£102.80', '$9.4bn', '260.75bn roubles', '270.25p'."""
     return bool(_currency(text)) or bool(_MONEY_WORDS.search(text))
 
